@@ -1,0 +1,13 @@
+/**
+ * @file rert.h
+ * Umbrella header for librert, the reirradiation dose library.
+ */
+#ifndef RERT_RERT_H
+#define RERT_RERT_H
+
+#include <rert/core.h>
+#include <rert/dicom.h>
+#include <rert/error.h>
+#include <rert/io.h>
+
+#endif

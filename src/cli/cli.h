@@ -1,0 +1,33 @@
+/* Shared declarations of the rert command-line program. */
+#ifndef RERT_CLI_H
+#define RERT_CLI_H
+
+#include <stdbool.h>
+
+#include <rert/error.h>
+
+/* Exit codes: docs/exit-codes.md. */
+enum {
+    RERT_EXIT_OK = 0,
+    RERT_EXIT_VIOLATION = 1,
+    RERT_EXIT_USAGE = 2,
+    RERT_EXIT_IO = 3,
+    RERT_EXIT_INPUT = 4,
+    RERT_EXIT_INTERNAL = 5,
+};
+
+/* Set by main from -q/--quiet before the command runs. */
+extern bool cli_quiet;
+
+/* Print "rert: <cmd>: <message>" to stderr. */
+void cli_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Print the library error and map its code to an exit code. */
+int cli_fail(const char *cmd, const RertError *err);
+/* Exit code for a library error code. */
+int cli_exit_code(const RertError *err);
+
+int cmd_info(int argc, char **argv);
+int cmd_eqd2(int argc, char **argv);
+
+#endif

@@ -1,0 +1,40 @@
+/* Private declarations shared by the DICOM files. Never installed. */
+#ifndef RERT_DICOM_INTERNAL_H
+#define RERT_DICOM_INTERNAL_H
+
+#include <rert/dicom.h>
+
+struct RertElement {
+    uint32_t tag;
+    char vr[3];
+    bool is_encapsulated;
+    uint8_t *value; /* owned; NULL when empty */
+    size_t length;
+    RertDataset **items; /* owned; SQ only */
+    size_t item_count;
+    size_t item_cap;
+};
+
+struct RertDataset {
+    RertElement *elements; /* sorted by tag, unique */
+    size_t count;
+    size_t cap;
+};
+
+/* Insert or replace an element with @p tag and @p vr, returning it empty
+ * (old value and items freed). Borrowed from @p ds. */
+RertElement *rert_dataset_slot(RertError *err, RertDataset *ds, uint32_t tag,
+                               const char *vr);
+/* Take ownership of @p value (rert allocated) as the element's bytes. */
+void rert_element_take_value(RertElement *el, uint8_t *value, size_t length);
+/* Append @p item (owned on success) to sequence element @p el. */
+bool rert_element_add_item_take(RertError *err, RertElement *el,
+                                RertDataset *item);
+/* Size in bytes of one value of a binary VR, 0 for text/other VRs. */
+size_t rert_vr_binary_size(const char *vr);
+/* True for VRs whose value is text (split on backslash). */
+bool rert_vr_is_text(const char *vr);
+/* True for VRs that use a 4-byte length in explicit VR encoding. */
+bool rert_vr_has_long_length(const char *vr);
+
+#endif

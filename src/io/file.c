@@ -1,0 +1,297 @@
+/* Whole-file loading with a size limit, atomic writes, folder walking. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <rert/core.h>
+#include <rert/io.h>
+
+bool rert_file_load(RertError *err, const char *path, size_t max_bytes,
+                    RertBytes *out)
+{
+    out->data = NULL;
+    out->size = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return rert_error_set(err, RERT_ERR_IO, "%s: cannot open: %s", path,
+                              strerror(errno));
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return rert_error_set(err, RERT_ERR_IO, "%s: not a regular file",
+                              path);
+    }
+    size_t size = (size_t)st.st_size;
+    if (size > max_bytes) {
+        close(fd);
+        return rert_error_set(err, RERT_ERR_LIMIT,
+                              "%s: file is %zu bytes, limit %zu", path, size,
+                              max_bytes);
+    }
+    uint8_t *data = rert_alloc(err, size);
+    if (data == NULL) {
+        close(fd);
+        return false;
+    }
+    size_t got = 0;
+    while (got < size) {
+        ssize_t n = read(fd, data + got, size - got);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            int e = n < 0 ? errno : 0;
+            close(fd);
+            rert_free(data);
+            return rert_error_set(err, RERT_ERR_IO,
+                                  "%s: read failed after %zu of %zu bytes: %s",
+                                  path, got, size,
+                                  e != 0 ? strerror(e) : "file shrank");
+        }
+        got += (size_t)n;
+    }
+    close(fd);
+    out->data = data;
+    out->size = size;
+    return true;
+}
+
+void rert_bytes_clear(RertBytes *bytes)
+{
+    if (bytes == NULL) {
+        return;
+    }
+    rert_free(bytes->data);
+    bytes->data = NULL;
+    bytes->size = 0;
+}
+
+struct RertAtomicFile {
+    int fd;
+    char *path;
+    char *tmp_path;
+};
+
+RertAtomicFile *rert_atomic_open(RertError *err, const char *path)
+{
+    RertAtomicFile *f = rert_calloc(err, 1, sizeof *f);
+    if (f == NULL) {
+        return NULL;
+    }
+    f->fd = -1;
+    RertStrbuf sb;
+    rert_strbuf_init(&sb, 8192);
+    if (!rert_strbuf_printf(err, &sb, "%s.tmp.%ld", path, (long)getpid())) {
+        rert_strbuf_clear(&sb);
+        rert_free(f);
+        return NULL;
+    }
+    f->tmp_path = rert_strbuf_take(err, &sb);
+    f->path = rert_strdup(err, path);
+    if (f->tmp_path == NULL || f->path == NULL) {
+        rert_free(f->tmp_path);
+        rert_free(f->path);
+        rert_free(f);
+        return NULL;
+    }
+    f->fd = open(f->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (f->fd < 0) {
+        rert_error_set(err, RERT_ERR_IO, "%s: cannot create: %s", f->tmp_path,
+                       strerror(errno));
+        rert_free(f->tmp_path);
+        rert_free(f->path);
+        rert_free(f);
+        return NULL;
+    }
+    return f;
+}
+
+bool rert_atomic_write(RertError *err, RertAtomicFile *f, const void *data,
+                       size_t size)
+{
+    const uint8_t *p = data;
+    size_t done = 0;
+    while (done < size) {
+        ssize_t n = write(f->fd, p + done, size - done);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return rert_error_set(err, RERT_ERR_IO, "%s: write failed: %s",
+                                  f->tmp_path, strerror(errno));
+        }
+        done += (size_t)n;
+    }
+    return true;
+}
+
+void rert_atomic_abort(RertAtomicFile *f)
+{
+    if (f == NULL) {
+        return;
+    }
+    if (f->fd >= 0) {
+        close(f->fd);
+    }
+    (void)unlink(f->tmp_path);
+    rert_free(f->tmp_path);
+    rert_free(f->path);
+    rert_free(f);
+}
+
+bool rert_atomic_commit(RertError *err, RertAtomicFile *f)
+{
+    if (fsync(f->fd) != 0) {
+        rert_error_set(err, RERT_ERR_IO, "%s: fsync failed: %s", f->tmp_path,
+                       strerror(errno));
+        rert_atomic_abort(f);
+        return false;
+    }
+    int rc = close(f->fd);
+    f->fd = -1;
+    if (rc != 0) {
+        rert_error_set(err, RERT_ERR_IO, "%s: close failed: %s", f->tmp_path,
+                       strerror(errno));
+        rert_atomic_abort(f);
+        return false;
+    }
+    if (rename(f->tmp_path, f->path) != 0) {
+        rert_error_set(err, RERT_ERR_IO, "%s: rename to %s failed: %s",
+                       f->tmp_path, f->path, strerror(errno));
+        rert_atomic_abort(f);
+        return false;
+    }
+    rert_free(f->tmp_path);
+    rert_free(f->path);
+    rert_free(f);
+    return true;
+}
+
+bool rert_file_save_atomic(RertError *err, const char *path, const void *data,
+                           size_t size)
+{
+    RertAtomicFile *f = rert_atomic_open(err, path);
+    if (f == NULL) {
+        return false;
+    }
+    if (!rert_atomic_write(err, f, data, size)) {
+        rert_atomic_abort(f);
+        return false;
+    }
+    return rert_atomic_commit(err, f);
+}
+
+bool rert_path_is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+typedef struct Walk {
+    size_t max_depth;
+    size_t max_files;
+    size_t files;
+    RertWalkFn fn;
+    void *user;
+} Walk;
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool walk_dir(RertError *err, Walk *w, const char *dir, size_t depth);
+
+static bool walk_entry(RertError *err, Walk *w, const char *path,
+                       size_t depth)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0) {
+        return true; /* vanished: skip */
+    }
+    if (S_ISDIR(st.st_mode)) {
+        return walk_dir(err, w, path, depth + 1);
+    }
+    if (S_ISLNK(st.st_mode) && (stat(path, &st) != 0 || !S_ISREG(st.st_mode))) {
+        return true; /* links to folders are not followed */
+    }
+    if (!S_ISREG(st.st_mode)) {
+        return true;
+    }
+    if (++w->files > w->max_files) {
+        return rert_error_set(err, RERT_ERR_LIMIT,
+                              "%s: more than %zu files under the folder",
+                              path, w->max_files);
+    }
+    return w->fn(err, path, w->user);
+}
+
+/* Recursion depth is bounded by w->max_depth. */
+static bool walk_dir(RertError *err, Walk *w, const char *dir,
+                     size_t depth) // NOLINT(misc-no-recursion)
+{
+    if (depth > w->max_depth) {
+        return rert_error_set(err, RERT_ERR_LIMIT,
+                              "%s: folders nested deeper than %zu", dir,
+                              w->max_depth);
+    }
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        return rert_error_set(err, RERT_ERR_IO, "%s: cannot open folder: %s",
+                              dir, strerror(errno));
+    }
+    char **names = NULL;
+    size_t count = 0;
+    size_t cap = 0;
+    bool ok = true;
+    struct dirent *e;
+    while (ok && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.') {
+            continue; /* ., .. and hidden files */
+        }
+        if (count == cap) {
+            size_t ncap = cap == 0 ? 32 : cap * 2;
+            char **grown = rert_realloc_array(err, names, ncap, sizeof *names);
+            if (grown == NULL) {
+                ok = false;
+                break;
+            }
+            names = grown;
+            cap = ncap;
+        }
+        RertStrbuf sb;
+        rert_strbuf_init(&sb, 16384);
+        ok = rert_strbuf_printf(err, &sb, "%s/%s", dir, e->d_name);
+        names[count] = ok ? rert_strbuf_take(err, &sb) : NULL;
+        rert_strbuf_clear(&sb);
+        ok = ok && names[count] != NULL;
+        if (ok) {
+            count++;
+        }
+    }
+    closedir(d);
+    if (ok && count > 1) {
+        qsort(names, count, sizeof *names, compare_names);
+    }
+    for (size_t i = 0; ok && i < count; i++) {
+        ok = walk_entry(err, w, names[i], depth);
+    }
+    for (size_t i = 0; i < count; i++) {
+        rert_free(names[i]);
+    }
+    rert_free(names);
+    return ok;
+}
+
+bool rert_dir_walk(RertError *err, const char *dir, size_t max_depth,
+                   size_t max_files, RertWalkFn fn, void *user)
+{
+    Walk w = {max_depth, max_files, 0, fn, user};
+    return walk_dir(err, &w, dir, 0);
+}
