@@ -9,5 +9,6 @@
 #include <rert/dicom.h>
 #include <rert/error.h>
 #include <rert/io.h>
+#include <rert/radbio.h>
 
 #endif
