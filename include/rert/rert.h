@@ -8,6 +8,7 @@
 #include <rert/core.h>
 #include <rert/dicom.h>
 #include <rert/error.h>
+#include <rert/geometry.h>
 #include <rert/io.h>
 #include <rert/radbio.h>
 
