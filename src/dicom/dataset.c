@@ -64,8 +64,8 @@ static bool valid_vr(const char *vr)
            vr[1] <= 'Z' && vr[2] == '\0';
 }
 
-RertElement *rert_dataset_slot(RertError *err, RertDataset *ds, uint32_t tag,
-                               const char *vr)
+RertElement *
+rert_dataset_slot(RertError *err, RertDataset *ds, uint32_t tag, const char *vr)
 {
     if (!valid_vr(vr)) {
         rert_error_set(err, RERT_ERR_INVALID_ARG,
@@ -107,7 +107,8 @@ void rert_element_take_value(RertElement *el, uint8_t *value, size_t length)
     el->length = length;
 }
 
-bool rert_element_add_item_take(RertError *err, RertElement *el,
+bool rert_element_add_item_take(RertError *err,
+                                RertElement *el,
                                 RertDataset *item)
 {
     if (el->item_count == el->item_cap) {
@@ -124,8 +125,12 @@ bool rert_element_add_item_take(RertError *err, RertElement *el,
     return true;
 }
 
-bool rert_dataset_set_bytes(RertError *err, RertDataset *ds, uint32_t tag,
-                            const char *vr, const void *value, size_t length)
+bool rert_dataset_set_bytes(RertError *err,
+                            RertDataset *ds,
+                            uint32_t tag,
+                            const char *vr,
+                            const void *value,
+                            size_t length)
 {
     if (vr != NULL && strcmp(vr, "SQ") == 0) {
         return rert_error_set(err, RERT_ERR_INVALID_ARG,
@@ -150,8 +155,11 @@ bool rert_dataset_set_bytes(RertError *err, RertDataset *ds, uint32_t tag,
     return true;
 }
 
-bool rert_dataset_set_string(RertError *err, RertDataset *ds, uint32_t tag,
-                             const char *vr, const char *value)
+bool rert_dataset_set_string(RertError *err,
+                             RertDataset *ds,
+                             uint32_t tag,
+                             const char *vr,
+                             const char *value)
 {
     return rert_dataset_set_bytes(err, ds, tag, vr, value, strlen(value));
 }
@@ -171,8 +179,11 @@ static void format_ds(char out[17], double v)
     memcpy(out, "0", 2);
 }
 
-bool rert_dataset_set_ds(RertError *err, RertDataset *ds, uint32_t tag,
-                         const double *values, size_t n)
+bool rert_dataset_set_ds(RertError *err,
+                         RertDataset *ds,
+                         uint32_t tag,
+                         const double *values,
+                         size_t n)
 {
     RertStrbuf sb;
     rert_strbuf_init(&sb, (size_t)1 << 30);
@@ -196,8 +207,8 @@ bool rert_dataset_set_ds(RertError *err, RertDataset *ds, uint32_t tag,
     return ok;
 }
 
-bool rert_dataset_set_is(RertError *err, RertDataset *ds, uint32_t tag,
-                         const long *values, size_t n)
+bool rert_dataset_set_is(
+    RertError *err, RertDataset *ds, uint32_t tag, const long *values, size_t n)
 {
     RertStrbuf sb;
     rert_strbuf_init(&sb, (size_t)1 << 30);
@@ -212,8 +223,11 @@ bool rert_dataset_set_is(RertError *err, RertDataset *ds, uint32_t tag,
     return ok;
 }
 
-bool rert_dataset_set_u16(RertError *err, RertDataset *ds, uint32_t tag,
-                          const uint16_t *values, size_t n)
+bool rert_dataset_set_u16(RertError *err,
+                          RertDataset *ds,
+                          uint32_t tag,
+                          const uint16_t *values,
+                          size_t n)
 {
     uint8_t *bytes = rert_calloc(err, n, 2);
     if (bytes == NULL) {
@@ -228,8 +242,11 @@ bool rert_dataset_set_u16(RertError *err, RertDataset *ds, uint32_t tag,
     return ok;
 }
 
-bool rert_dataset_set_u32(RertError *err, RertDataset *ds, uint32_t tag,
-                          const uint32_t *values, size_t n)
+bool rert_dataset_set_u32(RertError *err,
+                          RertDataset *ds,
+                          uint32_t tag,
+                          const uint32_t *values,
+                          size_t n)
 {
     uint8_t *bytes = rert_calloc(err, n, 4);
     if (bytes == NULL) {
@@ -245,8 +262,8 @@ bool rert_dataset_set_u32(RertError *err, RertDataset *ds, uint32_t tag,
     return ok;
 }
 
-RertDataset *rert_dataset_add_item(RertError *err, RertDataset *ds,
-                                   uint32_t tag)
+RertDataset *
+rert_dataset_add_item(RertError *err, RertDataset *ds, uint32_t tag)
 {
     size_t at = lower_bound(ds, tag);
     RertElement *el = NULL;
@@ -325,8 +342,7 @@ size_t rert_dataset_count(const RertDataset *ds)
     return ds->count;
 }
 
-const RertElement *rert_dataset_element_at(const RertDataset *ds,
-                                           size_t index)
+const RertElement *rert_dataset_element_at(const RertDataset *ds, size_t index)
 {
     return index < ds->count ? &ds->elements[index] : NULL;
 }
@@ -413,9 +429,9 @@ bool rert_vr_is_text(const char *vr)
 
 bool rert_vr_has_long_length(const char *vr)
 {
-    static const char *const long_vrs[] = {"OB", "OD", "OF", "OL", "OV", "OW",
-                                           "SQ", "SV", "UC", "UN", "UR", "UT",
-                                           "UV"};
+    static const char *const long_vrs[] = {"OB", "OD", "OF", "OL", "OV",
+                                           "OW", "SQ", "SV", "UC", "UN",
+                                           "UR", "UT", "UV"};
     for (size_t i = 0; i < sizeof long_vrs / sizeof long_vrs[0]; i++) {
         if (strcmp(vr, long_vrs[i]) == 0) {
             return true;
@@ -426,8 +442,8 @@ bool rert_vr_has_long_length(const char *vr)
 
 /* Locate text value @p index: start pointer and length, trimmed. LT, ST,
  * UT and UR are single-valued (backslash is an ordinary character). */
-static bool text_value(const RertElement *el, size_t index, const char **start,
-                       size_t *len)
+static bool
+text_value(const RertElement *el, size_t index, const char **start, size_t *len)
 {
     const char *p = (const char *)el->value;
     size_t n = el->length;
@@ -467,8 +483,11 @@ static bool missing(RertError *err, uint32_t tag, size_t index)
                           kw ? " " : "", kw ? kw : "", "", index + 1);
 }
 
-bool rert_dataset_get_string(RertError *err, const RertDataset *ds,
-                             uint32_t tag, size_t index, char *buf,
+bool rert_dataset_get_string(RertError *err,
+                             const RertDataset *ds,
+                             uint32_t tag,
+                             size_t index,
+                             char *buf,
                              size_t size)
 {
     const RertElement *el = rert_dataset_find(ds, tag);
@@ -489,8 +508,10 @@ bool rert_dataset_get_string(RertError *err, const RertDataset *ds,
     return true;
 }
 
-const char *rert_dataset_get_string_or(const RertDataset *ds, uint32_t tag,
-                                       char *buf, size_t size,
+const char *rert_dataset_get_string_or(const RertDataset *ds,
+                                       uint32_t tag,
+                                       char *buf,
+                                       size_t size,
                                        const char *fallback)
 {
     if (!rert_dataset_get_string(NULL, ds, tag, 0, buf, size) ||
@@ -543,8 +564,11 @@ static bool binary_value(const RertElement *el, size_t index, double *out)
         *out = (double)(uint16_t)raw;
     } else if (strcmp(vr, "SS") == 0) {
         *out = (double)(int16_t)(uint16_t)raw;
-    } else if (strcmp(vr, "UL") == 0 || strcmp(vr, "AT") == 0 ||
-               strcmp(vr, "OL") == 0) {
+    } else if (strcmp(vr, "AT") == 0) {
+        /* group then element, each 16-bit: the tag (gggg << 16 | eeee) */
+        *out =
+            (double)(((uint32_t)(raw & 0xFFFF) << 16) | (uint32_t)(raw >> 16));
+    } else if (strcmp(vr, "UL") == 0 || strcmp(vr, "OL") == 0) {
         *out = (double)(uint32_t)raw;
     } else if (strcmp(vr, "SL") == 0) {
         *out = (double)(int32_t)(uint32_t)raw;
@@ -565,8 +589,11 @@ static bool binary_value(const RertElement *el, size_t index, double *out)
     return true;
 }
 
-bool rert_dataset_get_double(RertError *err, const RertDataset *ds,
-                             uint32_t tag, size_t index, double *out)
+bool rert_dataset_get_double(RertError *err,
+                             const RertDataset *ds,
+                             uint32_t tag,
+                             size_t index,
+                             double *out)
 {
     const RertElement *el = rert_dataset_find(ds, tag);
     if (el == NULL || el->value == NULL) {
@@ -589,15 +616,14 @@ bool rert_dataset_get_double(RertError *err, const RertDataset *ds,
     return rert_parse_double(err, s, len, what, out);
 }
 
-bool rert_dataset_get_doubles(RertError *err, const RertDataset *ds,
-                              uint32_t tag, double *out, size_t n)
+bool rert_dataset_get_doubles(
+    RertError *err, const RertDataset *ds, uint32_t tag, double *out, size_t n)
 {
     size_t count = rert_dataset_value_count(ds, tag);
     if (count != n) {
-        return rert_error_set(err, RERT_ERR_PARSE,
-                              "(%04X,%04X): expected %zu values, found %zu",
-                              RERT_TAG_GROUP(tag), RERT_TAG_ELEMENT(tag), n,
-                              count);
+        return rert_error_set(
+            err, RERT_ERR_PARSE, "(%04X,%04X): expected %zu values, found %zu",
+            RERT_TAG_GROUP(tag), RERT_TAG_ELEMENT(tag), n, count);
     }
     for (size_t i = 0; i < n; i++) {
         if (!rert_dataset_get_double(err, ds, tag, i, &out[i])) {
@@ -607,8 +633,11 @@ bool rert_dataset_get_doubles(RertError *err, const RertDataset *ds,
     return true;
 }
 
-bool rert_dataset_get_long(RertError *err, const RertDataset *ds, uint32_t tag,
-                           size_t index, long *out)
+bool rert_dataset_get_long(RertError *err,
+                           const RertDataset *ds,
+                           uint32_t tag,
+                           size_t index,
+                           long *out)
 {
     double v;
     if (!rert_dataset_get_double(err, ds, tag, index, &v)) {
@@ -629,8 +658,8 @@ size_t rert_dataset_item_count(const RertDataset *ds, uint32_t tag)
     return el != NULL ? el->item_count : 0;
 }
 
-const RertDataset *rert_dataset_item(const RertDataset *ds, uint32_t tag,
-                                     size_t index)
+const RertDataset *
+rert_dataset_item(const RertDataset *ds, uint32_t tag, size_t index)
 {
     const RertElement *el = rert_dataset_find(ds, tag);
     return el != NULL ? rert_element_item(el, index) : NULL;

@@ -23,12 +23,15 @@ struct RertDataset {
 
 /* Insert or replace an element with @p tag and @p vr, returning it empty
  * (old value and items freed). Borrowed from @p ds. */
-RertElement *rert_dataset_slot(RertError *err, RertDataset *ds, uint32_t tag,
+RertElement *rert_dataset_slot(RertError *err,
+                               RertDataset *ds,
+                               uint32_t tag,
                                const char *vr);
 /* Take ownership of @p value (rert allocated) as the element's bytes. */
 void rert_element_take_value(RertElement *el, uint8_t *value, size_t length);
 /* Append @p item (owned on success) to sequence element @p el. */
-bool rert_element_add_item_take(RertError *err, RertElement *el,
+bool rert_element_add_item_take(RertError *err,
+                                RertElement *el,
                                 RertDataset *item);
 /* Size in bytes of one value of a binary VR, 0 for text/other VRs. */
 size_t rert_vr_binary_size(const char *vr);
@@ -36,5 +39,19 @@ size_t rert_vr_binary_size(const char *vr);
 bool rert_vr_is_text(const char *vr);
 /* True for VRs that use a 4-byte length in explicit VR encoding. */
 bool rert_vr_has_long_length(const char *vr);
+
+/* A transfer syntax we recognise (PS3.5 section 10, PS3.6 annex A). */
+typedef struct RertTransferSyntax {
+    const char *uid;
+    const char *name;
+    bool is_explicit_vr;
+    bool is_big_endian;
+    bool is_deflated;
+    bool is_encapsulated; /* pixel data in fragments (compressed) */
+} RertTransferSyntax;
+
+/* The transfer syntax with @p uid (trailing spaces/NULs ignored), or NULL
+ * when unknown. Defined in uid.c. */
+const RertTransferSyntax *rert_transfer_syntax_find(const char *uid);
 
 #endif
