@@ -26,8 +26,8 @@ RERT_API void *rert_calloc(RertError *err, size_t n, size_t size);
  * Resize @p ptr to @p n items of @p size bytes, overflow-checked. On
  * failure @p ptr is untouched and still owned by the caller.
  */
-RERT_API void *rert_realloc_array(RertError *err, void *ptr, size_t n,
-                                  size_t size);
+RERT_API void *
+rert_realloc_array(RertError *err, void *ptr, size_t n, size_t size);
 /** 64-byte aligned zeroed array for voxel buffers; free with rert_free(). */
 RERT_API void *rert_alloc_voxels(RertError *err, size_t n, size_t size);
 /** Free memory from any rert allocator. NULL is allowed. */
@@ -60,15 +60,22 @@ RERT_API bool rert_add_size(RertError *err, size_t a, size_t b, size_t *out);
  * Parse a decimal floating number; leading/trailing spaces allowed, nothing
  * else. Never uses the locale. @param what names the field for messages.
  */
-RERT_API bool rert_parse_double(RertError *err, const char *text, size_t len,
-                                const char *what, double *out);
+RERT_API bool rert_parse_double(RertError *err,
+                                const char *text,
+                                size_t len,
+                                const char *what,
+                                double *out);
 /** Parse a decimal integer in [min, max]; spaces allowed around it. */
-RERT_API bool rert_parse_long(RertError *err, const char *text, size_t len,
-                              long min, long max, const char *what,
+RERT_API bool rert_parse_long(RertError *err,
+                              const char *text,
+                              size_t len,
+                              long min,
+                              long max,
+                              const char *what,
                               long *out);
 /** Format a double in the C locale with @p digits significant digits. */
-RERT_API void rert_format_double(char *buf, size_t size, double value,
-                                 int digits);
+RERT_API void
+rert_format_double(char *buf, size_t size, double value, int digits);
 
 /* ---- growable string with a maximum size */
 
@@ -84,13 +91,14 @@ RERT_API void rert_strbuf_init(RertStrbuf *sb, size_t max_len);
 /** Free the buffer's memory; the struct may be reused after init. */
 RERT_API void rert_strbuf_clear(RertStrbuf *sb);
 /** Append @p n bytes. */
-RERT_API bool rert_strbuf_append(RertError *err, RertStrbuf *sb,
-                                 const char *s, size_t n);
+RERT_API bool
+rert_strbuf_append(RertError *err, RertStrbuf *sb, const char *s, size_t n);
 /** Append a NUL-terminated string. */
 RERT_API bool rert_strbuf_puts(RertError *err, RertStrbuf *sb, const char *s);
 /** Append formatted text. */
-RERT_API bool rert_strbuf_printf(RertError *err, RertStrbuf *sb,
-                                 const char *fmt, ...) RERT_PRINTF(3, 4);
+RERT_API bool
+rert_strbuf_printf(RertError *err, RertStrbuf *sb, const char *fmt, ...)
+    RERT_PRINTF(3, 4);
 /** Take the string (never NULL on success: "" when empty); the buffer is
  * reset. Ownership: new, rert_free(). */
 RERT_API char *rert_strbuf_take(RertError *err, RertStrbuf *sb);
@@ -99,14 +107,14 @@ RERT_API char *rert_strbuf_take(RertError *err, RertStrbuf *sb);
 
 /** Safety limits applied by every parser; see rert_limits_default(). */
 typedef struct RertLimits {
-    size_t max_file_bytes;      /**< default 2 GiB */
-    size_t max_voxels;          /**< default 1.5e9 */
-    size_t max_element_bytes;   /**< default 2 GiB */
-    size_t max_sequence_depth;  /**< default 32 */
-    size_t max_elements;        /**< per file, default 4,000,000 */
-    size_t max_rois;            /**< default 10,000 */
-    size_t max_contour_points;  /**< per contour, default 10,000,000 */
-    size_t max_inflated_bytes;  /**< deflate output, default 4 GiB */
+    size_t max_file_bytes;     /**< default 2 GiB */
+    size_t max_voxels;         /**< default 1.5e9 */
+    size_t max_element_bytes;  /**< default 2 GiB */
+    size_t max_sequence_depth; /**< default 32 */
+    size_t max_elements;       /**< per file, default 4,000,000 */
+    size_t max_rois;           /**< default 10,000 */
+    size_t max_contour_points; /**< per contour, default 10,000,000 */
+    size_t max_inflated_bytes; /**< deflate output, default 4 GiB */
 } RertLimits;
 
 /** The conservative defaults. */
@@ -121,8 +129,7 @@ typedef enum RertLogLevel {
     RERT_LOG_DEBUG,
 } RertLogLevel;
 
-typedef void (*RertLogFn)(RertLogLevel level, const char *message,
-                          void *user);
+typedef void (*RertLogFn)(RertLogLevel level, const char *message, void *user);
 
 /** Install the log handler (NULL = discard). Threads: call before any
  * other rert function; not thread safe. */

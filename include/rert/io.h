@@ -25,23 +25,27 @@ typedef struct RertReader {
 } RertReader;
 
 /** Init a reader over @p size bytes at @p data (borrowed). */
-RERT_API void rert_reader_init(RertReader *r, const void *data, size_t size,
+RERT_API void rert_reader_init(RertReader *r,
+                               const void *data,
+                               size_t size,
                                const char *name);
 /** Bytes left. */
 RERT_API size_t rert_reader_remaining(const RertReader *r);
 /** Copy exactly @p n bytes or fail (PARSE, naming file and offset). */
-RERT_API bool rert_reader_read(RertError *err, RertReader *r, void *out,
-                               size_t n);
+RERT_API bool
+rert_reader_read(RertError *err, RertReader *r, void *out, size_t n);
 /** Borrow a pointer to the next @p n bytes and advance, or fail. */
-RERT_API bool rert_reader_borrow(RertError *err, RertReader *r, size_t n,
+RERT_API bool rert_reader_borrow(RertError *err,
+                                 RertReader *r,
+                                 size_t n,
                                  const uint8_t **out);
 /** Skip exactly @p n bytes or fail. */
 RERT_API bool rert_reader_skip(RertError *err, RertReader *r, size_t n);
 /** Little-endian / big-endian fixed-width reads. */
-RERT_API bool rert_reader_u16(RertError *err, RertReader *r, bool big_endian,
-                              uint16_t *out);
-RERT_API bool rert_reader_u32(RertError *err, RertReader *r, bool big_endian,
-                              uint32_t *out);
+RERT_API bool
+rert_reader_u16(RertError *err, RertReader *r, bool big_endian, uint16_t *out);
+RERT_API bool
+rert_reader_u32(RertError *err, RertReader *r, bool big_endian, uint32_t *out);
 
 /** A whole file in memory. */
 typedef struct RertBytes {
@@ -54,8 +58,10 @@ typedef struct RertBytes {
  * @p max_bytes. Errors: IO (naming the path and errno text), LIMIT, NOMEM.
  * Ownership: @p out owns the data; free with rert_bytes_clear().
  */
-RERT_API bool rert_file_load(RertError *err, const char *path,
-                             size_t max_bytes, RertBytes *out);
+RERT_API bool rert_file_load(RertError *err,
+                             const char *path,
+                             size_t max_bytes,
+                             RertBytes *out);
 /** Free the bytes. */
 RERT_API void rert_bytes_clear(RertBytes *bytes);
 
@@ -64,16 +70,20 @@ RERT_API void rert_bytes_clear(RertBytes *bytes);
  * fsync, rename over @p path. On failure the temp file is removed and any
  * existing @p path is untouched.
  */
-RERT_API bool rert_file_save_atomic(RertError *err, const char *path,
-                                    const void *data, size_t size);
+RERT_API bool rert_file_save_atomic(RertError *err,
+                                    const char *path,
+                                    const void *data,
+                                    size_t size);
 
 /** Streamed atomic writer for outputs built piecewise. */
 typedef struct RertAtomicFile RertAtomicFile;
 /** Open a temp file beside @p path. Ownership: new; commit or abort it. */
 RERT_API RertAtomicFile *rert_atomic_open(RertError *err, const char *path);
 /** Append bytes. */
-RERT_API bool rert_atomic_write(RertError *err, RertAtomicFile *f,
-                                const void *data, size_t size);
+RERT_API bool rert_atomic_write(RertError *err,
+                                RertAtomicFile *f,
+                                const void *data,
+                                size_t size);
 /** Flush, fsync and rename into place; frees @p f whatever happens. */
 RERT_API bool rert_atomic_commit(RertError *err, RertAtomicFile *f);
 /** Remove the temp file and free @p f. NULL is allowed. */
@@ -91,7 +101,11 @@ typedef bool (*RertWalkFn)(RertError *err, const char *path, void *user);
  * within each folder, symlinks to folders not followed, at most @p max_depth
  * levels and @p max_files files).
  */
-RERT_API bool rert_dir_walk(RertError *err, const char *dir, size_t max_depth,
-                            size_t max_files, RertWalkFn fn, void *user);
+RERT_API bool rert_dir_walk(RertError *err,
+                            const char *dir,
+                            size_t max_depth,
+                            size_t max_files,
+                            RertWalkFn fn,
+                            void *user);
 
 #endif

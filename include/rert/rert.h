@@ -10,6 +10,7 @@
 #include <rert/error.h>
 #include <rert/geometry.h>
 #include <rert/io.h>
+#include <rert/biodose.h>
 #include <rert/radbio.h>
 
 #endif

@@ -67,8 +67,8 @@ static void *block_alloc(RertError *err, size_t size, bool zero)
     size_t rounded = (total + HEADER_BYTES - 1) / HEADER_BYTES * HEADER_BYTES;
     unsigned char *base = aligned_alloc(HEADER_BYTES, rounded);
     if (base == NULL) {
-        rert_error_set(err, RERT_ERR_NOMEM, "out of memory allocating %zu bytes",
-                       size);
+        rert_error_set(err, RERT_ERR_NOMEM,
+                       "out of memory allocating %zu bytes", size);
         return NULL;
     }
     if (zero) {

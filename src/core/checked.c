@@ -82,8 +82,8 @@ static bool is_decimal_syntax(const char *s, size_t n)
     return i == n;
 }
 
-bool rert_parse_double(RertError *err, const char *text, size_t len,
-                       const char *what, double *out)
+bool rert_parse_double(
+    RertError *err, const char *text, size_t len, const char *what, double *out)
 {
     trim(&text, &len);
     char buf[64];
@@ -107,8 +107,13 @@ bool rert_parse_double(RertError *err, const char *text, size_t len,
     return true;
 }
 
-bool rert_parse_long(RertError *err, const char *text, size_t len, long min,
-                     long max, const char *what, long *out)
+bool rert_parse_long(RertError *err,
+                     const char *text,
+                     size_t len,
+                     long min,
+                     long max,
+                     const char *what,
+                     long *out)
 {
     trim(&text, &len);
     size_t i = 0;
@@ -127,8 +132,8 @@ bool rert_parse_long(RertError *err, const char *text, size_t len, long min,
         char c = text[i];
         if (c < '0' || c > '9') {
             return rert_error_set(err, RERT_ERR_PARSE,
-                                  "%s: expected an integer, found '%.*s'",
-                                  what, (int)(len < 40 ? len : 40), text);
+                                  "%s: expected an integer, found '%.*s'", what,
+                                  (int)(len < 40 ? len : 40), text);
         }
         long digit = c - '0';
         if (__builtin_mul_overflow(value, 10L, &value) ||
@@ -140,8 +145,8 @@ bool rert_parse_long(RertError *err, const char *text, size_t len, long min,
     }
     if (value < min || value > max) {
         return rert_error_set(err, RERT_ERR_PARSE,
-                              "%s: %ld is outside [%ld, %ld]", what, value,
-                              min, max);
+                              "%s: %ld is outside [%ld, %ld]", what, value, min,
+                              max);
     }
     *out = value;
     return true;

@@ -5,6 +5,9 @@
 
 #include <rert/error.h>
 
+/* error.h wraps rert_error_set in a macro for the static analyser only. */
+#undef rert_error_set
+
 void rert_error_clear(RertError *err)
 {
     if (err == NULL) {
@@ -42,8 +45,8 @@ void rert_error_prefix(RertError *err, const char *fmt, ...)
         memcpy(err->message, old, sizeof old);
         return;
     }
-    size_t used = (size_t)n < sizeof err->message ? (size_t)n
-                                                  : sizeof err->message - 1;
+    size_t used =
+        (size_t)n < sizeof err->message ? (size_t)n : sizeof err->message - 1;
     (void)snprintf(err->message + used, sizeof err->message - used, ": %s",
                    old);
 }

@@ -27,11 +27,14 @@ static bool reserve(RertError *err, RertStrbuf *sb, size_t extra)
         return false;
     }
     if (need > sb->max_len) {
-        return rert_error_set(err, RERT_ERR_LIMIT,
-                              "text would grow to %zu bytes, limit %zu", need,
-                              sb->max_len);
+        /* Spelled out (not "return rert_error_set(...)") so that the static
+         * analyser sees that sb->data is unchanged only on failure. */
+        (void)rert_error_set(err, RERT_ERR_LIMIT,
+                             "text would grow to %zu bytes, limit %zu", need,
+                             sb->max_len);
+        return false;
     }
-    if (need + 1 <= sb->cap) {
+    if (sb->data != NULL && need + 1 <= sb->cap) {
         return true;
     }
     size_t cap = sb->cap < 64 ? 64 : sb->cap;
@@ -47,8 +50,7 @@ static bool reserve(RertError *err, RertStrbuf *sb, size_t extra)
     return true;
 }
 
-bool rert_strbuf_append(RertError *err, RertStrbuf *sb, const char *s,
-                        size_t n)
+bool rert_strbuf_append(RertError *err, RertStrbuf *sb, const char *s, size_t n)
 {
     if (!reserve(err, sb, n)) {
         return false;

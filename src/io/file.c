@@ -11,7 +11,9 @@
 #include <rert/core.h>
 #include <rert/io.h>
 
-bool rert_file_load(RertError *err, const char *path, size_t max_bytes,
+bool rert_file_load(RertError *err,
+                    const char *path,
+                    size_t max_bytes,
                     RertBytes *out)
 {
     out->data = NULL;
@@ -24,8 +26,7 @@ bool rert_file_load(RertError *err, const char *path, size_t max_bytes,
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         close(fd);
-        return rert_error_set(err, RERT_ERR_IO, "%s: not a regular file",
-                              path);
+        return rert_error_set(err, RERT_ERR_IO, "%s: not a regular file", path);
     }
     size_t size = (size_t)st.st_size;
     if (size > max_bytes) {
@@ -49,10 +50,9 @@ bool rert_file_load(RertError *err, const char *path, size_t max_bytes,
             int e = n < 0 ? errno : 0;
             close(fd);
             rert_free(data);
-            return rert_error_set(err, RERT_ERR_IO,
-                                  "%s: read failed after %zu of %zu bytes: %s",
-                                  path, got, size,
-                                  e != 0 ? strerror(e) : "file shrank");
+            return rert_error_set(
+                err, RERT_ERR_IO, "%s: read failed after %zu of %zu bytes: %s",
+                path, got, size, e != 0 ? strerror(e) : "file shrank");
         }
         got += (size_t)n;
     }
@@ -112,7 +112,9 @@ RertAtomicFile *rert_atomic_open(RertError *err, const char *path)
     return f;
 }
 
-bool rert_atomic_write(RertError *err, RertAtomicFile *f, const void *data,
+bool rert_atomic_write(RertError *err,
+                       RertAtomicFile *f,
+                       const void *data,
                        size_t size)
 {
     const uint8_t *p = data;
@@ -173,7 +175,9 @@ bool rert_atomic_commit(RertError *err, RertAtomicFile *f)
     return true;
 }
 
-bool rert_file_save_atomic(RertError *err, const char *path, const void *data,
+bool rert_file_save_atomic(RertError *err,
+                           const char *path,
+                           const void *data,
                            size_t size)
 {
     RertAtomicFile *f = rert_atomic_open(err, path);
@@ -208,8 +212,9 @@ static int compare_names(const void *a, const void *b)
 
 static bool walk_dir(RertError *err, Walk *w, const char *dir, size_t depth);
 
-static bool walk_entry(RertError *err, Walk *w, const char *path,
-                       size_t depth)
+/* Recursion (through walk_dir) is bounded by w->max_depth. */
+// NOLINTNEXTLINE(misc-no-recursion): depth <= w->max_depth, see walk_dir
+static bool walk_entry(RertError *err, Walk *w, const char *path, size_t depth)
 {
     struct stat st;
     if (lstat(path, &st) != 0) {
@@ -226,15 +231,15 @@ static bool walk_entry(RertError *err, Walk *w, const char *path,
     }
     if (++w->files > w->max_files) {
         return rert_error_set(err, RERT_ERR_LIMIT,
-                              "%s: more than %zu files under the folder",
-                              path, w->max_files);
+                              "%s: more than %zu files under the folder", path,
+                              w->max_files);
     }
     return w->fn(err, path, w->user);
 }
 
 /* Recursion depth is bounded by w->max_depth. */
-static bool walk_dir(RertError *err, Walk *w, const char *dir,
-                     size_t depth) // NOLINT(misc-no-recursion)
+// NOLINTNEXTLINE(misc-no-recursion): depth <= w->max_depth, checked first
+static bool walk_dir(RertError *err, Walk *w, const char *dir, size_t depth)
 {
     if (depth > w->max_depth) {
         return rert_error_set(err, RERT_ERR_LIMIT,
@@ -289,8 +294,12 @@ static bool walk_dir(RertError *err, Walk *w, const char *dir,
     return ok;
 }
 
-bool rert_dir_walk(RertError *err, const char *dir, size_t max_depth,
-                   size_t max_files, RertWalkFn fn, void *user)
+bool rert_dir_walk(RertError *err,
+                   const char *dir,
+                   size_t max_depth,
+                   size_t max_files,
+                   RertWalkFn fn,
+                   void *user)
 {
     Walk w = {max_depth, max_files, 0, fn, user};
     return walk_dir(err, &w, dir, 0);

@@ -4,7 +4,9 @@
 
 #include <rert/io.h>
 
-void rert_reader_init(RertReader *r, const void *data, size_t size,
+void rert_reader_init(RertReader *r,
+                      const void *data,
+                      size_t size,
                       const char *name)
 {
     r->data = data;
@@ -41,7 +43,9 @@ bool rert_reader_read(RertError *err, RertReader *r, void *out, size_t n)
     return true;
 }
 
-bool rert_reader_borrow(RertError *err, RertReader *r, size_t n,
+bool rert_reader_borrow(RertError *err,
+                        RertReader *r,
+                        size_t n,
                         const uint8_t **out)
 {
     if (!need(err, r, n)) {
@@ -61,7 +65,9 @@ bool rert_reader_skip(RertError *err, RertReader *r, size_t n)
     return true;
 }
 
-bool rert_reader_u16(RertError *err, RertReader *r, bool big_endian,
+bool rert_reader_u16(RertError *err,
+                     RertReader *r,
+                     bool big_endian,
                      uint16_t *out)
 {
     uint8_t b[2];
@@ -73,7 +79,9 @@ bool rert_reader_u16(RertError *err, RertReader *r, bool big_endian,
     return true;
 }
 
-bool rert_reader_u32(RertError *err, RertReader *r, bool big_endian,
+bool rert_reader_u32(RertError *err,
+                     RertReader *r,
+                     bool big_endian,
                      uint32_t *out)
 {
     uint8_t b[4];
