@@ -292,7 +292,15 @@ typedef struct RertDoseWriteOptions {
     const char *const *referenced_plan_uids;
     size_t referenced_plan_count;
     long series_number; /**< default 1 */
+    /** 16 (default) or 32 bits per stored voxel; 0 = default. 16 bits
+     * resolve max/65000 (about 1 mGy at 70 Gy) and every DICOM checker
+     * reads them; dicom3tools' dciodvfy (Debian 12) aborts on 32-bit
+     * pixel data, so 32 bits cannot be verified with it. */
+    unsigned bits_allocated;
 } RertDoseWriteOptions;
+
+/** Default stored bits of written RT Dose pixels (see bits_allocated). */
+#define RERT_DOSE_WRITE_BITS_DEFAULT 16u
 
 /** Defaults: no source, PHYSICAL, "PLAN", no comment, series 1. */
 RERT_API RertDoseWriteOptions rert_dose_write_options_default(void);
@@ -309,7 +317,7 @@ typedef struct RertDoseWriteReport {
 /**
  * Build a complete RT Dose IOD data set for @p dose_gy: Patient, General
  * Study, RT Series, Frame of Reference, General Equipment, General Image,
- * Image Plane, Image Pixel (uint32 MONOCHROME2), Multi-frame, RT Dose
+ * Image Plane, Image Pixel (uint16 or uint32 MONOCHROME2), Multi-frame, RT Dose
  * (DoseUnits GY, relative GridFrameOffsetVector along cross(row, col)) and
  * SOP Common with new SOP instance and series UIDs. Kept from the source:
  * PatientName/ID/BirthDate/Sex, StudyInstanceUID (new when absent),
@@ -317,7 +325,8 @@ typedef struct RertDoseWriteReport {
  * PositionReferenceIndicator, FrameOfReferenceUID and SpecificCharacter
  * Set (the names are copied as bytes; ISO_IR 100 when the source has
  * none); type 2 attributes are written empty when absent. DoseGridScaling s is
- * chosen so that the maximum maps to about 4e9 (< 2^32-1); it is the
+ * chosen so that the maximum maps to about 65000 (16 bits) or 4e9 (32
+ * bits); it is the
  * value written as DS text, so every stored integer q satisfies
  * |q*s - v| <= s/2 in double. Negative voxels are written as 0 and
  * counted in @p report. IOP is the grid's i and j directions.

@@ -1,4 +1,4 @@
-/* RT Dose writing: a complete RT Dose IOD (PS3.3 A.18.3) with uint32
+/* RT Dose writing: a complete RT Dose IOD (PS3.3 A.18.3) with uint16/32
  * pixels, relative GridFrameOffsetVector (C.8.8.3.2) and a
  * DoseGridScaling that keeps every voxel within half a scaling step. */
 #include <math.h>
@@ -12,10 +12,12 @@
 
 #include "internal.h"
 
-/* The maximum dose maps to this stored value: close to 2^32 - 1 but with
- * room for the rounding of DoseGridScaling to 16 DS characters. */
-#define TARGET_MAX_STORED 4.0e9
+/* The maximum dose maps to these stored values: close to 2^bits - 1 but
+ * with room for the rounding of DoseGridScaling to 16 DS characters. */
+#define TARGET_MAX_STORED_32 4.0e9
 #define UINT32_LIMIT 4294967295.0
+#define TARGET_MAX_STORED_16 65000.0
+#define UINT16_LIMIT 65535.0
 
 RertDoseWriteOptions rert_dose_write_options_default(void)
 {
@@ -24,6 +26,7 @@ RertDoseWriteOptions rert_dose_write_options_default(void)
     o.dose_type = RERT_DOSE_TYPE_PHYSICAL;
     o.summation_type = "PLAN";
     o.series_number = 1;
+    o.bits_allocated = RERT_DOSE_WRITE_BITS_DEFAULT;
     return o;
 }
 
@@ -216,8 +219,8 @@ set_pixel_module(RertError *err, RertDataset *ds, const RertDoseWriteOptions *o)
 {
     uint16_t one = 1;
     uint16_t zero = 0;
-    uint16_t bits = 32;
-    uint16_t high = 31;
+    uint16_t bits = (uint16_t)o->bits_allocated;
+    uint16_t high = (uint16_t)(bits - 1u);
     return rert_dataset_set_u16(err, ds, TAG_SAMPLES_PER_PIXEL, &one, 1) &&
            set_text(err, ds, RERT_TAG(0x0028, 0x0004), "CS", "MONOCHROME2") &&
            rert_dataset_set_u16(err, ds, TAG_BITS_ALLOCATED, &bits, 1) &&
@@ -309,6 +312,7 @@ static bool scan_voxels(RertError *err,
 static bool set_pixels(RertError *err,
                        RertDataset *ds,
                        const RertVolume *volume,
+                       unsigned bits,
                        RertDoseWriteReport *rep)
 {
     const float *v = rert_volume_data_const(volume);
@@ -317,7 +321,10 @@ static bool set_pixels(RertError *err,
     if (!scan_voxels(err, v, n, rep, &max)) {
         return false;
     }
-    double target = max > 0.0 ? max / TARGET_MAX_STORED : 1.0;
+    double limit = bits == 16 ? UINT16_LIMIT : UINT32_LIMIT;
+    double target_stored =
+        bits == 16 ? TARGET_MAX_STORED_16 : TARGET_MAX_STORED_32;
+    double target = max > 0.0 ? max / target_stored : 1.0;
     double scaling = 0.0;
     /* Use the value as the DS text will read back. */
     if (!rert_dataset_set_ds(err, ds, RERT_TAG(0x3004, 0x000E), &target, 1) ||
@@ -325,14 +332,15 @@ static bool set_pixels(RertError *err,
                                  &scaling)) {
         return false;
     }
-    if (!(scaling > 0.0) || max / scaling > UINT32_LIMIT) {
+    if (!(scaling > 0.0) || max / scaling > limit) {
         return rert_error_set(err, RERT_ERR_INTERNAL,
                               "DoseGridScaling %g cannot hold %g Gy", scaling,
                               max);
     }
     rep->grid_scaling = scaling;
+    size_t bytes_per_voxel = bits / 8u;
     size_t bytes = 0;
-    if (!rert_mul_size(err, n, 4, &bytes)) {
+    if (!rert_mul_size(err, n, bytes_per_voxel, &bytes)) {
         return false;
     }
     uint8_t *pixels = rert_alloc(err, bytes);
@@ -341,9 +349,9 @@ static bool set_pixels(RertError *err,
     }
     for (size_t i = 0; i < n; i++) {
         double q = v[i] > 0.0f ? nearbyint((double)v[i] / scaling) : 0.0;
-        uint32_t u = (uint32_t)fmin(q, UINT32_LIMIT);
-        for (size_t b = 0; b < 4; b++) {
-            pixels[4 * i + b] = (uint8_t)((u >> (8 * b)) & 0xFFu);
+        uint32_t u = (uint32_t)fmin(q, limit);
+        for (size_t b = 0; b < bytes_per_voxel; b++) {
+            pixels[bytes_per_voxel * i + b] = (uint8_t)((u >> (8 * b)) & 0xFFu);
         }
     }
     bool ok =
@@ -364,6 +372,15 @@ RertDataset *rert_dose_build_dataset(RertError *err,
     if (o.summation_type == NULL || o.summation_type[0] == '\0') {
         o.summation_type = "PLAN";
     }
+    if (o.bits_allocated == 0) {
+        o.bits_allocated = RERT_DOSE_WRITE_BITS_DEFAULT;
+    }
+    if (o.bits_allocated != 16 && o.bits_allocated != 32) {
+        rert_error_set(err, RERT_ERR_INVALID_ARG,
+                       "RT Dose writing: bits_allocated %u, expected 16 or 32",
+                       o.bits_allocated);
+        return NULL;
+    }
     RertDoseWriteReport local;
     memset(&local, 0, sizeof local);
     RertDoseWriteReport *rep = report != NULL ? report : &local;
@@ -381,7 +398,7 @@ RertDataset *rert_dose_build_dataset(RertError *err,
         !set_header(err, ds, &o) ||
         !set_plane(err, ds, rert_volume_geometry(dose_gy)) ||
         !set_pixel_module(err, ds, &o) || !set_plan_references(err, ds, &o) ||
-        !set_pixels(err, ds, dose_gy, rep)) {
+        !set_pixels(err, ds, dose_gy, o.bits_allocated, rep)) {
         rert_dataset_destroy(ds);
         return NULL;
     }

@@ -527,7 +527,8 @@ static RertDataset *make_source(void)
 
 static void check_written(const RertDataset *ds,
                           const RertVolume *v,
-                          const RertDoseWriteReport *rep)
+                          const RertDoseWriteReport *rep,
+                          unsigned bits)
 {
     char text[128];
     assert_true(rert_dataset_get_string(NULL, ds, TAG(0x0008, 0x0016), 0, text,
@@ -556,7 +557,7 @@ static void check_written(const RertDataset *ds,
     double value = 0;
     assert_true(
         rert_dataset_get_double(NULL, ds, TAG(0x0028, 0x0100), 0, &value));
-    rert_assert_near(value, 32, 0, 0);
+    rert_assert_near(value, bits, 0, 0);
     assert_true(
         rert_dataset_get_double(NULL, ds, TAG(0x0028, 0x0009), 0, &value));
     rert_assert_near(value, (double)TAG(0x3004, 0x000C), 0, 0);
@@ -565,19 +566,22 @@ static void check_written(const RertDataset *ds,
     assert_non_null(px);
     const float *d = rert_volume_data_const(v);
     size_t n = rert_grid_voxel_count(rert_volume_geometry(v));
-    assert_int_equal(rert_element_length(px), 4 * n);
+    size_t width = bits / 8u;
+    assert_int_equal(rert_element_length(px), width * n);
     const uint8_t *b = rert_element_value(px);
     double s = rep->grid_scaling;
     uint32_t qmax = 0;
     for (size_t i = 0; i < n; i++) {
-        uint32_t q = (uint32_t)b[4 * i] | (uint32_t)b[4 * i + 1] << 8 |
-                     (uint32_t)b[4 * i + 2] << 16 |
-                     (uint32_t)b[4 * i + 3] << 24;
+        uint32_t q = 0;
+        for (size_t k = width; k > 0; k--) {
+            q = q << 8 | b[width * i + k - 1];
+        }
         double want = d[i] > 0.0f ? (double)d[i] : 0.0;
         rert_assert_near((double)q * s, want, 0.5 * s * (1 + 1e-9), 0);
         qmax = q > qmax ? q : qmax;
     }
-    assert_true(qmax > 3900000000u); /* maximum maps near 2^32 - 1 */
+    /* the maximum maps near 2^bits - 1 */
+    assert_true(bits == 32 ? qmax > 3900000000u : qmax > 64000u);
 }
 
 static void test_dose_write_round_trip(void **state)
@@ -590,37 +594,45 @@ static void test_dose_write_round_trip(void **state)
     o.comment = "EQD2 LQ alpha/beta 3 Gy, 35 fx";
     o.dose_type = RERT_DOSE_TYPE_EFFECTIVE;
     o.summation_type = "MULTI_PLAN";
-    RertDoseWriteReport rep;
-    RertError err;
-    RertDataset *ds = rert_dose_build_dataset(&err, v, &o, &rep);
-    if (ds == NULL) {
-        fail_msg("%s", err.message);
-    }
-    assert_int_equal(rep.clamped_voxels, 2);
-    rert_assert_near(rep.most_negative_gy, -2.0, 1e-9, 0);
-    check_written(ds, v, &rep);
+    /* 0 = the default (16 bits), then 32 bits */
+    const unsigned widths[2] = {0, 32};
+    for (size_t wi = 0; wi < 2; wi++) {
+        o.bits_allocated = widths[wi];
+        unsigned bits =
+            widths[wi] == 0 ? RERT_DOSE_WRITE_BITS_DEFAULT : widths[wi];
+        RertDoseWriteReport rep;
+        RertError err;
+        RertDataset *ds = rert_dose_build_dataset(&err, v, &o, &rep);
+        if (ds == NULL) {
+            fail_msg("%s", err.message);
+        }
+        assert_int_equal(rep.clamped_voxels, 2);
+        rert_assert_near(rep.most_negative_gy, -2.0, 1e-9, 0);
+        check_written(ds, v, &rep, bits);
 
-    RertDose *back = dose_or_fail(ds, NULL);
-    const RertVolume *w = rert_dose_volume(back);
-    assert_true(rert_grid_geometry_equal(rert_volume_geometry(v),
-                                         rert_volume_geometry(w), 1e-6));
-    const float *a = rert_volume_data_const(v);
-    const float *b = rert_volume_data_const(w);
-    for (size_t i = 0; i < rert_grid_voxel_count(rert_volume_geometry(v));
-         i++) {
-        double want = a[i] > 0.0f ? (double)a[i] : 0.0;
-        /* one scaling step, plus float storage of the result */
-        rert_assert_near((double)b[i], want, rep.grid_scaling, 1.2e-7);
+        RertDose *back = dose_or_fail(ds, NULL);
+        const RertVolume *w = rert_dose_volume(back);
+        assert_true(rert_grid_geometry_equal(rert_volume_geometry(v),
+                                             rert_volume_geometry(w), 1e-6));
+        const float *a = rert_volume_data_const(v);
+        const float *b = rert_volume_data_const(w);
+        for (size_t i = 0; i < rert_grid_voxel_count(rert_volume_geometry(v));
+             i++) {
+            double want = a[i] > 0.0f ? (double)a[i] : 0.0;
+            /* one scaling step, plus float storage of the result */
+            rert_assert_near((double)b[i], want, rep.grid_scaling, 1.2e-7);
+        }
+        assert_int_equal(rert_dose_type(back), RERT_DOSE_TYPE_EFFECTIVE);
+        assert_string_equal(rert_dose_summation_type(back), "MULTI_PLAN");
+        assert_string_equal(rert_dose_referenced_plan_uid(back),
+                            "1.2.826.0.1.3");
+        assert_string_equal(rert_dose_meta(back)->frame_of_reference_uid,
+                            "1.2.826.0.1.2");
+        assert_string_equal(rert_dose_comment(back),
+                            "EQD2 LQ alpha/beta 3 Gy, 35 fx");
+        rert_dose_destroy(back);
+        rert_dataset_destroy(ds);
     }
-    assert_int_equal(rert_dose_type(back), RERT_DOSE_TYPE_EFFECTIVE);
-    assert_string_equal(rert_dose_summation_type(back), "MULTI_PLAN");
-    assert_string_equal(rert_dose_referenced_plan_uid(back), "1.2.826.0.1.3");
-    assert_string_equal(rert_dose_meta(back)->frame_of_reference_uid,
-                        "1.2.826.0.1.2");
-    assert_string_equal(rert_dose_comment(back),
-                        "EQD2 LQ alpha/beta 3 Gy, 35 fx");
-    rert_dose_destroy(back);
-    rert_dataset_destroy(ds);
     rert_dataset_destroy(src);
     rert_volume_destroy(v);
 }
@@ -634,6 +646,13 @@ static void test_dose_write_errors(void **state)
     assert_null(rert_dose_build_dataset(&err, v, &o, NULL));
     assert_int_equal(err.code, RERT_ERR_INVALID_ARG);
     assert_non_null(strstr(err.message, "FrameOfReferenceUID"));
+    o.frame_of_reference_uid = "1.2.3";
+    o.summation_type = "RECORD";
+    o.bits_allocated = 8;
+    assert_null(rert_dose_build_dataset(&err, v, &o, NULL));
+    assert_int_equal(err.code, RERT_ERR_INVALID_ARG);
+    assert_non_null(strstr(err.message, "bits_allocated 8"));
+    o = rert_dose_write_options_default();
     o.frame_of_reference_uid = "1.2.3";
     assert_null(rert_dose_build_dataset(&err, v, &o, NULL));
     assert_int_equal(err.code, RERT_ERR_INVALID_ARG);
