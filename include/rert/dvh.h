@@ -101,8 +101,12 @@ RERT_API bool rert_dvh_compute_many(RertError *err,
                                     RertDvh **dvhs,
                                     RertError *roi_errors);
 
-/** Free a DVH. NULL allowed. */
+/** Free a DVH and its warnings. NULL allowed. */
 RERT_API void rert_dvh_destroy(RertDvh *dvh);
+
+/* Accessors and metrics below: @p dvh must be a DVH returned by
+ * rert_dvh_compute*(); they set no error and allocate nothing (except
+ * rert_dvh_curve_compute); Threads: safe for concurrent reads of one DVH. */
 
 /** Sampled volume in cc: the sum of the sample weights (outside the dose
  * grid included). */

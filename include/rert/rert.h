@@ -5,12 +5,14 @@
 #ifndef RERT_RERT_H
 #define RERT_RERT_H
 
+#include <rert/biodose.h>
 #include <rert/core.h>
 #include <rert/dicom.h>
+#include <rert/dvh.h>
 #include <rert/error.h>
 #include <rert/geometry.h>
 #include <rert/io.h>
-#include <rert/biodose.h>
 #include <rert/radbio.h>
+#include <rert/rt.h>
 
 #endif

@@ -1,6 +1,7 @@
 /* DVH engine, histogram: bin-free cumulative curve from the sorted
  * (dose, volume) samples, and the metrics read from it by linear
  * interpolation. */
+#include <assert.h>
 #include <math.h>
 #include <string.h>
 
@@ -32,32 +33,36 @@ static inline uint32_t float_key(float f)
     return (u & 0x80000000u) != 0 ? ~u : (u | 0x80000000u);
 }
 
-/* Stable LSD radix sort by dose, 8 bits a pass; w->spare is the scratch.
- * The sorted samples end in w->sample (pointers swapped as needed). */
+/* Stable LSD radix sort by dose, 11 bits a pass (3 passes); w->spare is
+ * the scratch. The sorted samples end in w->sample (pointers swapped as
+ * needed). A pass where every key has the same digit is skipped. */
 void dvh_sort_samples(DvhRoiWork *w)
 {
+    enum { BITS = 11, BUCKETS = 1 << BITS };
     DvhSample *src = w->sample;
     DvhSample *dst = w->spare;
     size_t n = w->samples;
-    for (unsigned shift = 0; shift < 32; shift += 8) {
-        size_t count[257];
+    static_assert(sizeof(DvhSample) >= sizeof(double),
+                  "the radix scratch is reused as the cumulative array");
+    for (unsigned shift = 0; shift < 32; shift += BITS) {
+        size_t count[BUCKETS + 1];
         memset(count, 0, sizeof count);
         for (size_t i = 0; i < n; i++) {
-            count[((float_key(src[i].dose_gy) >> shift) & 0xffu) + 1]++;
+            count[((float_key(src[i].dose_gy) >> shift) & (BUCKETS - 1)) + 1]++;
         }
         bool is_trivial = false;
-        for (size_t b = 1; b <= 256; b++) {
-            is_trivial = is_trivial || count[b] == n;
+        for (size_t k = 1; k <= BUCKETS; k++) {
+            is_trivial = is_trivial || count[k] == n;
         }
         if (is_trivial) {
             continue;
         }
-        for (size_t b = 0; b < 256; b++) {
-            count[b + 1] += count[b];
+        for (size_t k = 0; k < BUCKETS; k++) {
+            count[k + 1] += count[k];
         }
         for (size_t i = 0; i < n; i++) {
-            size_t b = (float_key(src[i].dose_gy) >> shift) & 0xffu;
-            dst[count[b]++] = src[i];
+            size_t k = (float_key(src[i].dose_gy) >> shift) & (BUCKETS - 1);
+            dst[count[k]++] = src[i];
         }
         DvhSample *t = src;
         src = dst;

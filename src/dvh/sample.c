@@ -166,11 +166,12 @@ static inline bool dose_at(const DvhDoseInfo *d, const double f[3], float *out)
 
 /* Fractional part of 0.5 + a*u + b*v, minus 0.5: a stratified offset in
  * [-0.5, 0.5) cell units (R2 low-discrepancy constants). */
+#define OFFSET_A 0.7548776662466927
+#define OFFSET_B 0.5698402909980532
+
 static inline double offset(int64_t u, int64_t v)
 {
-    const double a = 0.7548776662466927;
-    const double b = 0.5698402909980532;
-    double t = 0.5 + a * (double)u + b * (double)v;
+    double t = 0.5 + OFFSET_A * (double)u + OFFSET_B * (double)v;
     return t - floor(t) - 0.5;
 }
 
@@ -194,21 +195,25 @@ static size_t fill_span(const DvhDoseInfo *d,
     double dz = (p->zhi_mm - p->zlo_mm) / (double)p->layers;
     int64_t c0, c1;
     span_cells(g, xa, xb, &c0, &c1);
+    const double b = OFFSET_B;
+    double mx[3][4];
+    memcpy(mx, m->m, sizeof mx);
     size_t n = 0;
     for (int64_t c = c0; c < c1; c++) {
         double lo = fmax(xa, g->x0_mm + (double)c * g->hx_mm);
         double hi = fmin(xb, g->x0_mm + (double)(c + 1) * g->hx_mm);
         double len = fmax(hi - lo, 0.0);
         float weight = (float)(p->weight_cc * len / g->hx_mm);
+        double z0 = p->zlo_mm + (0.5 + offset(c, r)) * dz;
+        double tx = 0.5 + offset(r, 0); /* position in the cell, [0, 1) */
+        double ty = 0.5 + offset(c, 0);
         for (size_t l = 0; l < p->layers; l++) {
-            int64_t li = (int64_t)l;
-            double x = lo + (0.5 + offset(r, li)) * len;
-            double y = g->y0_mm + ((double)r + 0.5 + offset(c, li)) * g->hy_mm;
-            double z = p->zlo_mm + ((double)l + 0.5 + offset(c, r)) * dz;
+            double x = lo + tx * len;
+            double y = g->y0_mm + ((double)r + ty) * g->hy_mm;
+            double z = z0 + (double)l * dz;
             double f[3];
             for (int a = 0; a < 3; a++) {
-                f[a] = m->m[a][0] * x + m->m[a][1] * y + m->m[a][2] * z +
-                       m->m[a][3];
+                f[a] = mx[a][0] * x + mx[a][1] * y + mx[a][2] * z + mx[a][3];
             }
             float v = 0.0f;
             if (!dose_at(d, f, &v)) {
@@ -218,6 +223,9 @@ static size_t fill_span(const DvhDoseInfo *d,
             out[n].dose_gy = v;
             out[n].weight_cc = weight;
             n++;
+            /* next layer: the offsets advance by b (mod 1) */
+            tx = tx + b >= 1.0 ? tx + b - 1.0 : tx + b;
+            ty = ty + b >= 1.0 ? ty + b - 1.0 : ty + b;
         }
     }
     return n;
@@ -308,6 +316,7 @@ static void run_items(const DvhDoseInfo *d,
 {
     long n = (long)count;
     int team = (int)threads;
+    (void)team; /* unused without OpenMP */
 #pragma omp parallel for default(none) num_threads(team)                       \
     shared(d, items, n, scratch, outside, write) schedule(dynamic, 1)
     for (long i = 0; i < n; i++) {
