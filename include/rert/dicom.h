@@ -47,44 +47,67 @@ RERT_API void rert_dataset_destroy(RertDataset *ds);
  * VRs), replacing any existing element with that tag. @p vr is two
  * upper-case letters ("DS", "US", "OB"...); "SQ" is refused here.
  */
-RERT_API bool rert_dataset_set_bytes(RertError *err, RertDataset *ds,
-                                     uint32_t tag, const char *vr,
-                                     const void *value, size_t length);
+RERT_API bool rert_dataset_set_bytes(RertError *err,
+                                     RertDataset *ds,
+                                     uint32_t tag,
+                                     const char *vr,
+                                     const void *value,
+                                     size_t length);
 /**
  * Set a text element (AE AS CS DA DS DT IS LO LT PN SH ST TM UI UT UC UR).
  * Several values are joined by the caller with '\\'. Padding to even length
  * is done by the writer.
  */
-RERT_API bool rert_dataset_set_string(RertError *err, RertDataset *ds,
-                                      uint32_t tag, const char *vr,
+RERT_API bool rert_dataset_set_string(RertError *err,
+                                      RertDataset *ds,
+                                      uint32_t tag,
+                                      const char *vr,
                                       const char *value);
 /** Set a DS element from @p n doubles (each formatted to fit 16 bytes). */
-RERT_API bool rert_dataset_set_ds(RertError *err, RertDataset *ds,
-                                  uint32_t tag, const double *values,
+RERT_API bool rert_dataset_set_ds(RertError *err,
+                                  RertDataset *ds,
+                                  uint32_t tag,
+                                  const double *values,
                                   size_t n);
 /** Set an IS element from @p n integers. */
-RERT_API bool rert_dataset_set_is(RertError *err, RertDataset *ds,
-                                  uint32_t tag, const long *values, size_t n);
+RERT_API bool rert_dataset_set_is(RertError *err,
+                                  RertDataset *ds,
+                                  uint32_t tag,
+                                  const long *values,
+                                  size_t n);
 /** Set a US element from @p n values. */
-RERT_API bool rert_dataset_set_u16(RertError *err, RertDataset *ds,
-                                   uint32_t tag, const uint16_t *values,
+RERT_API bool rert_dataset_set_u16(RertError *err,
+                                   RertDataset *ds,
+                                   uint32_t tag,
+                                   const uint16_t *values,
                                    size_t n);
 /** Set a UL element from @p n values. */
-RERT_API bool rert_dataset_set_u32(RertError *err, RertDataset *ds,
-                                   uint32_t tag, const uint32_t *values,
+RERT_API bool rert_dataset_set_u32(RertError *err,
+                                   RertDataset *ds,
+                                   uint32_t tag,
+                                   const uint32_t *values,
                                    size_t n);
 /**
  * Append a new empty item to sequence @p tag (created if absent).
  * @return the item, borrowed: owned by @p ds, valid until @p ds is
  * destroyed or that sequence is replaced.
  */
-RERT_API RertDataset *rert_dataset_add_item(RertError *err, RertDataset *ds,
-                                            uint32_t tag);
+RERT_API RertDataset *
+rert_dataset_add_item(RertError *err, RertDataset *ds, uint32_t tag);
 /** Remove element @p tag if present (sequences with their items). */
 RERT_API void rert_dataset_remove(RertDataset *ds, uint32_t tag);
 /** Deep copy. Ownership: new, rert_dataset_destroy(). */
-RERT_API RertDataset *rert_dataset_clone(RertError *err,
-                                         const RertDataset *ds);
+RERT_API RertDataset *rert_dataset_clone(RertError *err, const RertDataset *ds);
+/**
+ * Deep copy without the top-level element @p skip_tag, e.g. a header
+ * without (7FE0,0010) PixelData, which is never copied (cheaper than
+ * rert_dataset_clone() followed by rert_dataset_remove()).
+ * Errors: NOMEM. Ownership: new, rert_dataset_destroy(). Threads: safe on
+ * distinct outputs.
+ */
+RERT_API RertDataset *rert_dataset_clone_except(RertError *err,
+                                                const RertDataset *ds,
+                                                uint32_t skip_tag);
 
 /* ---- inspecting */
 
@@ -120,12 +143,16 @@ RERT_API const RertDataset *rert_element_item(const RertElement *el,
  * Errors: PARSE when absent (message names the tag and @p index), LIMIT when
  * the value does not fit @p size.
  */
-RERT_API bool rert_dataset_get_string(RertError *err, const RertDataset *ds,
-                                      uint32_t tag, size_t index, char *buf,
+RERT_API bool rert_dataset_get_string(RertError *err,
+                                      const RertDataset *ds,
+                                      uint32_t tag,
+                                      size_t index,
+                                      char *buf,
                                       size_t size);
 /** Like rert_dataset_get_string but returns @p fallback when absent. */
 RERT_API const char *rert_dataset_get_string_or(const RertDataset *ds,
-                                                uint32_t tag, char *buf,
+                                                uint32_t tag,
+                                                char *buf,
                                                 size_t size,
                                                 const char *fallback);
 /** Number of values (VM) of element @p tag: text split on '\\', binary by
@@ -136,29 +163,34 @@ RERT_API size_t rert_dataset_value_count(const RertDataset *ds, uint32_t tag);
  * US/SS/UL/SL/FL/FD/AT. Errors: PARSE naming the tag when absent or
  * malformed.
  */
-RERT_API bool rert_dataset_get_double(RertError *err, const RertDataset *ds,
-                                      uint32_t tag, size_t index,
+RERT_API bool rert_dataset_get_double(RertError *err,
+                                      const RertDataset *ds,
+                                      uint32_t tag,
+                                      size_t index,
                                       double *out);
 /** All @p n numeric values of @p tag into @p out; fails unless exactly @p n
  * values are present. */
-RERT_API bool rert_dataset_get_doubles(RertError *err, const RertDataset *ds,
-                                       uint32_t tag, double *out, size_t n);
+RERT_API bool rert_dataset_get_doubles(
+    RertError *err, const RertDataset *ds, uint32_t tag, double *out, size_t n);
 /** Integer value number @p index (IS, US, SS, UL, SL), range-checked. */
-RERT_API bool rert_dataset_get_long(RertError *err, const RertDataset *ds,
-                                    uint32_t tag, size_t index, long *out);
+RERT_API bool rert_dataset_get_long(RertError *err,
+                                    const RertDataset *ds,
+                                    uint32_t tag,
+                                    size_t index,
+                                    long *out);
 /** Items of sequence @p tag: count (0 when absent). */
 RERT_API size_t rert_dataset_item_count(const RertDataset *ds, uint32_t tag);
 /** Item @p index of sequence @p tag (borrowed), NULL when absent. */
-RERT_API const RertDataset *rert_dataset_item(const RertDataset *ds,
-                                              uint32_t tag, size_t index);
+RERT_API const RertDataset *
+rert_dataset_item(const RertDataset *ds, uint32_t tag, size_t index);
 
 /* ---- Part 10 files */
 
 /** What the parser found about the file itself. */
 typedef struct RertDicomFileInfo {
-    bool has_preamble;           /**< 128-byte preamble + "DICM" */
-    bool has_meta;               /**< group 0002 present */
-    char transfer_syntax[65];    /**< UID used for the data set */
+    bool has_preamble;        /**< 128-byte preamble + "DICM" */
+    bool has_meta;            /**< group 0002 present */
+    char transfer_syntax[65]; /**< UID used for the data set */
 } RertDicomFileInfo;
 
 /** Parser options; NULL means defaults. */
@@ -178,12 +210,24 @@ RERT_API RertDicomParseOptions rert_dicom_parse_options_default(void);
  * byte offset; UNSUPPORTED for unknown transfer syntaxes; LIMIT.
  * Ownership: new, rert_dataset_destroy(). @p info may be NULL.
  */
-RERT_API RertDataset *rert_dicom_parse(RertError *err, const void *data,
-                                       size_t size, const char *name,
+RERT_API RertDataset *rert_dicom_parse(RertError *err,
+                                       const void *data,
+                                       size_t size,
+                                       const char *name,
                                        const RertDicomParseOptions *options,
                                        RertDicomFileInfo *info);
-/** Load and parse the file at @p path (see rert_dicom_parse). */
-RERT_API RertDataset *rert_dicom_load(RertError *err, const char *path,
+/**
+ * Load and parse the file at @p path (see rert_dicom_parse). The file is
+ * mapped read-only rather than copied, and values of 64 KiB or more at the
+ * top level (pixel data) point into the mapping, which the data set keeps
+ * until rert_dicom_load's data set is destroyed: no copy of the pixel
+ * data is made. Truncating the file while the data set lives is outside
+ * the contract (the process may receive SIGBUS). Errors: as
+ * rert_dicom_parse, plus IO and LIMIT from the file. Ownership: new,
+ * rert_dataset_destroy(). Threads: safe on distinct data sets.
+ */
+RERT_API RertDataset *rert_dicom_load(RertError *err,
+                                      const char *path,
                                       const RertDicomParseOptions *options,
                                       RertDicomFileInfo *info);
 
@@ -193,11 +237,11 @@ RERT_API RertDataset *rert_dicom_load(RertError *err, const char *path,
  * (0008,0018) SOPInstanceUID (any group-0002 elements in @p ds are
  * replaced). Ownership: @p out receives new bytes (rert_bytes_clear()).
  */
-RERT_API bool rert_dicom_write(RertError *err, const RertDataset *ds,
-                               RertBytes *out);
+RERT_API bool
+rert_dicom_write(RertError *err, const RertDataset *ds, RertBytes *out);
 /** rert_dicom_write to @p path atomically (temp file + rename). */
-RERT_API bool rert_dicom_save(RertError *err, const RertDataset *ds,
-                              const char *path);
+RERT_API bool
+rert_dicom_save(RertError *err, const RertDataset *ds, const char *path);
 
 /* ---- pixel data */
 
@@ -209,10 +253,34 @@ RERT_API bool rert_dicom_save(RertError *err, const RertDataset *ds,
  * @p transfer_syntax is the UID the data set was read with.
  * Ownership: @p out receives new bytes.
  */
-RERT_API bool rert_dicom_decode_pixels(RertError *err, const RertDataset *ds,
+RERT_API bool rert_dicom_decode_pixels(RertError *err,
+                                       const RertDataset *ds,
                                        const char *transfer_syntax,
                                        const RertLimits *limits,
                                        RertBytes *out);
+
+/**
+ * Decode (7FE0,0010) as rert_dicom_decode_pixels() and convert the first
+ * @p count stored values to out[i] = (float)(v * slope + intercept),
+ * computed in double, where v is the stored integer: BitsAllocated 8/16/32
+ * little-endian, masked to (0028,0101) BitsStored (default BitsAllocated)
+ * and sign-extended from its top bit when (0028,0103) PixelRepresentation
+ * is 1. Native pixel data is converted straight from the data set, with no
+ * intermediate copy (the fast path for CT slices and dose grids).
+ * @param count at most rows x columns x frames x samples.
+ * Errors: as rert_dicom_decode_pixels(); PARSE when BitsStored or
+ * PixelRepresentation is out of range or there are fewer than @p count
+ * values; INVALID_ARG for a NULL @p out. @p out is unspecified on failure.
+ * Ownership: @p out borrowed. Threads: safe on distinct outputs.
+ */
+RERT_API bool rert_dicom_decode_pixels_float(RertError *err,
+                                             const RertDataset *ds,
+                                             const char *transfer_syntax,
+                                             const RertLimits *limits,
+                                             double slope,
+                                             double intercept,
+                                             float *out,
+                                             size_t count);
 
 /* ---- UIDs */
 

@@ -8,8 +8,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-void rert_assert_near_impl(double actual, double expected, double abs_tol,
-                           double rel_tol, const char *expr, const char *file,
+void rert_assert_near_impl(double actual,
+                           double expected,
+                           double abs_tol,
+                           double rel_tol,
+                           const char *expr,
+                           const char *file,
                            int line)
 {
     double tol = abs_tol + rel_tol * fabs(expected);

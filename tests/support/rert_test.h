@@ -2,12 +2,14 @@
 #ifndef RERT_TEST_H
 #define RERT_TEST_H
 
+/* cmocka.h needs these first (cmocka 1.1.5 does not include them). */
+// clang-format off
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-
 #include <cmocka.h>
+// clang-format on
 
 /* Assert |actual - expected| <= abs_tol + rel_tol * |expected|, printing
  * both values on failure (cmocka 1.1.5 has no assert_double_equal). */
@@ -15,8 +17,12 @@
     rert_assert_near_impl((actual), (expected), (abs_tol), (rel_tol), #actual, \
                           __FILE__, __LINE__)
 
-void rert_assert_near_impl(double actual, double expected, double abs_tol,
-                           double rel_tol, const char *expr, const char *file,
+void rert_assert_near_impl(double actual,
+                           double expected,
+                           double abs_tol,
+                           double rel_tol,
+                           const char *expr,
+                           const char *file,
                            int line);
 
 /* Path of the shared data folder (../shared/data from the project root,

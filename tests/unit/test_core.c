@@ -43,11 +43,11 @@ static void test_parse_double_strict(void **state)
     rert_assert_near(v, -150.0, 0, 0);
     assert_true(rert_parse_double(&err, "3.", 2, "x", &v));
     rert_assert_near(v, 3.0, 0, 0);
-    const char *bad[] = {"", "abc", "1.2.3", "0x10", "inf", "nan", "1e",
-                         "1,5", "--1", "1e999"};
+    const char *bad[] = {"",    "abc", "1.2.3", "0x10", "inf",
+                         "nan", "1e",  "1,5",   "--1",  "1e999"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        assert_false(rert_parse_double(&err, bad[i], strlen(bad[i]), "field",
-                                       &v));
+        assert_false(
+            rert_parse_double(&err, bad[i], strlen(bad[i]), "field", &v));
         assert_int_equal(err.code, RERT_ERR_PARSE);
         assert_non_null(strstr(err.message, "field"));
     }
