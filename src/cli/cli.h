@@ -30,5 +30,6 @@ int cli_exit_code(const RertError *err);
 int cmd_info(int argc, char **argv);
 int cmd_eqd2(int argc, char **argv);
 int cmd_dvh(int argc, char **argv);
+int cmd_phantom(int argc, char **argv);
 
 #endif

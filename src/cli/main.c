@@ -19,6 +19,8 @@ static const Command commands[] = {
     {"dvh", "DVH and metrics of structures on a dose (CSV or JSON)", cmd_dvh},
     {"eqd2", "convert an RTDOSE to EQD2 or BED (LQ or LQ-L)", cmd_eqd2},
     {"info", "describe DICOM RT objects in files or folders", cmd_info},
+    {"phantom", "write a synthetic two-course reirradiation case (DICOM)",
+     cmd_phantom},
 };
 
 void cli_error(const char *cmd, const char *fmt, ...)

@@ -1,0 +1,143 @@
+/* rert phantom: write the synthetic two-course head-and-neck
+ * reirradiation case (docs/phantom.md) as DICOM files. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rert/phantom.h>
+#include <rert/rert.h>
+
+#include "cli.h"
+
+typedef struct Params {
+    const char *out_dir;
+    bool force;
+} Params;
+
+static void usage(FILE *out)
+{
+    (void)fprintf(
+        out,
+        "usage: rert phantom -o DIR [--force] [--quiet]\n\n"
+        "Writes a synthetic head-and-neck reirradiation case as DICOM "
+        "files: two\ncourses of patient %s (70 Gy / 35 fx in 2023, "
+        "60 Gy / 30 fx in 2025),\neach with a CT series, RTSTRUCT, RTPLAN "
+        "and RTDOSE in its own frame of\nreference, course 2 moved by a "
+        "known rigid transform. DIR/truth.json\nholds the ground truth "
+        "(transform, UIDs, cord maximum doses).\n\n"
+        "  -o, --output DIR  folder to create (its parent must exist)\n"
+        "  -f, --force       write into a folder that is not empty "
+        "(replaces\n"
+        "                    course1/, course2/ and truth.json there)\n"
+        "  -q, --quiet       no summary, no progress\n\n"
+        "example:\n"
+        "  rert phantom -o demo && rert info demo/course1\n",
+        RERT_PHANTOM_DEFAULT_PATIENT_ID);
+}
+
+static int parse_args(int argc, char **argv, Params *p)
+{
+    static const struct option options[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"force", no_argument, NULL, 'f'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:fqh", options, NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            p->out_dir = optarg;
+            break;
+        case 'f':
+            p->force = true;
+            break;
+        case 'q':
+            cli_quiet = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return -1;
+        default:
+            return RERT_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        cli_error("phantom", "unexpected argument '%s'", argv[optind]);
+        return RERT_EXIT_USAGE;
+    }
+    if (p->out_dir == NULL) {
+        cli_error("phantom", "-o DIR is required");
+        return RERT_EXIT_USAGE;
+    }
+    return RERT_EXIT_OK;
+}
+
+static void progress(size_t done, size_t total, void *user)
+{
+    (void)user;
+    (void)fprintf(stderr, "\rrert: phantom: %zu/%zu files", done, total);
+    if (done == total) {
+        (void)fputc('\n', stderr);
+    }
+}
+
+static void print_summary(const char *dir,
+                          const RertPhantomOptions *o,
+                          const RertPhantomTruth *t)
+{
+    (void)printf("wrote %s: %zu files, %.1f MB\n", dir, t->file_count,
+                 (double)t->total_bytes / 1e6);
+    for (unsigned c = 0; c < RERT_PHANTOM_COURSES; c++) {
+        const RertPhantomCourseTruth *ct = &t->courses[c];
+        (void)printf("  course%u/: ct/ (%zu slices), RS.dcm, RP.dcm, RD.dcm"
+                     " - %.4g Gy in %ld fx from %s, cord max %.2f Gy\n",
+                     c + 1, o->ct_dims[2], ct->prescription_gy, ct->fractions,
+                     o->courses[c].start_date, ct->cord_max_gy);
+    }
+    (void)printf("  truth.json: course 2 -> course 1 translation "
+                 "(%.2f, %.2f, %.2f) mm, rotation (%.2f, %.2f, %.2f) deg "
+                 "about x, y, z\n",
+                 t->translation_mm[0], t->translation_mm[1],
+                 t->translation_mm[2], t->rotation_deg[0], t->rotation_deg[1],
+                 t->rotation_deg[2]);
+}
+
+int cmd_phantom(int argc, char **argv)
+{
+    Params p;
+    memset(&p, 0, sizeof p);
+    int rc = parse_args(argc, argv, &p);
+    if (rc < 0) {
+        return RERT_EXIT_OK;
+    }
+    if (rc != RERT_EXIT_OK) {
+        usage(stderr);
+        return rc;
+    }
+    RertPhantomOptions o = rert_phantom_options_default();
+    o.overwrite = p.force;
+    if (!cli_quiet && isatty(STDERR_FILENO)) {
+        o.progress = progress;
+    }
+    RertError err;
+    rert_error_clear(&err);
+    RertPhantomTruth truth;
+    if (!rert_phantom_write_case(&err, p.out_dir, &o, &truth)) {
+        int code = cli_fail("phantom", &err);
+        if (!p.force && strstr(err.message, "not empty") != NULL) {
+            cli_error("phantom",
+                      "use --force to replace course1/, course2/ "
+                      "and truth.json in %s",
+                      p.out_dir);
+        }
+        return code;
+    }
+    if (!cli_quiet) {
+        print_summary(p.out_dir, &o, &truth);
+    }
+    return RERT_EXIT_OK;
+}
