@@ -160,7 +160,9 @@ static bool build_ab_map(RertError *err,
     m->count = o->assignment_count;
     m->occupancy = rert_calloc(err, m->count, sizeof *m->occupancy);
     m->rois = rert_calloc(err, m->count, sizeof *m->rois);
-    found = rert_calloc(err, m->count, sizeof *found);
+    /* an array of pointers: sizeof *found is meant */
+    found = rert_calloc(err, m->count,
+                        sizeof *found); // NOLINT(bugprone-sizeof-expression)
     m->deciding = rert_calloc(err, n, sizeof *m->deciding);
     m->ab_map = rert_alloc_voxels(err, n, sizeof *m->ab_map);
     if (m->occupancy == NULL || m->rois == NULL || found == NULL ||

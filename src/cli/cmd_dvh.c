@@ -258,7 +258,10 @@ compute_rows(const Params *p, const RertVolume *dose, Row *rows, size_t n)
     RertError err;
     bool ok = false;
     RertDvhRoi *in = rert_calloc(&err, n == 0 ? 1 : n, sizeof *in);
-    RertDvh **out = rert_calloc(&err, n == 0 ? 1 : n, sizeof *out);
+    /* an array of pointers: sizeof *out is meant */
+    RertDvh **out =
+        rert_calloc(&err, n == 0 ? 1 : n,
+                    sizeof *out); // NOLINT(bugprone-sizeof-expression)
     RertError *errs = rert_calloc(&err, n == 0 ? 1 : n, sizeof *errs);
     if (in != NULL && out != NULL && errs != NULL) {
         for (size_t i = 0; i < n; i++) {
@@ -386,7 +389,8 @@ static bool json_field(RertStrbuf *sb, const char *key, double v)
 
 static bool json_curve(const Params *p, const RertDvh *d, RertStrbuf *sb)
 {
-    double *dose = NULL, *vol = NULL;
+    double *dose = NULL;
+    double *vol = NULL;
     size_t n = 0;
     RertError err;
     if (!rert_dvh_curve_compute(&err, d, p->curve_step_gy, &dose, &vol, &n)) {

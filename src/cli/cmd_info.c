@@ -342,8 +342,8 @@ static void describe_all_series(Scan *scan)
 /* Text rendering of the description tree: "key: value", nested objects
  * and arrays indented. Recursion depth is that of the tree built above
  * (at most 4). */
-static void render_text(const cJSON *node,
-                        int depth) // NOLINT(misc-no-recursion)
+// NOLINTNEXTLINE(misc-no-recursion): depth bounded as said above
+static void render_text(const cJSON *node, int depth)
 {
     const cJSON *item = NULL;
     cJSON_ArrayForEach(item, node)
