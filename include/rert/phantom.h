@@ -238,4 +238,17 @@ RERT_API bool rert_phantom_write_case(RertError *err,
                                       const RertPhantomOptions *options,
                                       RertPhantomTruth *truth);
 
+/**
+ * Write the case file of the built-in demonstration to @p path
+ * (atomically): course 1 as the prior course (registered with rigid_auto,
+ * its frame differs), course 2 as the planned course, paths relative to the
+ * folder of rert_phantom_write_case(), and every assumption stated
+ * (alpha/beta with sources, recovery model, overlap threshold).
+ * @param options the options the case was generated with (NULL: defaults).
+ * Errors: INVALID_ARG (malformed dates), IO, NOMEM.
+ */
+RERT_API bool rert_phantom_write_case_file(RertError *err,
+                                           const char *path,
+                                           const RertPhantomOptions *options);
+
 #endif

@@ -5,6 +5,7 @@
 #ifndef RERT_RERT_H
 #define RERT_RERT_H
 
+#include <rert/assess.h>
 #include <rert/biodose.h>
 #include <rert/casefile.h>
 #include <rert/constraints.h>
@@ -17,6 +18,7 @@
 #include <rert/io.h>
 #include <rert/phantom.h>
 #include <rert/radbio.h>
+#include <rert/registration.h>
 #include <rert/report.h>
 #include <rert/rt.h>
 #include <rert/yamldoc.h>

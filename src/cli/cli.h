@@ -27,6 +27,16 @@ int cli_fail(const char *cmd, const RertError *err);
 /* Exit code for a library error code. */
 int cli_exit_code(const RertError *err);
 
+/* True when progress goes to stderr (a terminal, not --quiet). */
+bool cli_progress_enabled(void);
+/* A RertProgressFn printing "stage NN%" on stderr. */
+void cli_progress(const char *stage, double fraction, void *user);
+/* The data folder: @p given, $RERT_DATA_DIR, the source tree's data/ or the
+ * installed one. */
+const char *cli_data_dir(const char *given);
+
+int cmd_assess(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_eqd2(int argc, char **argv);
 int cmd_dvh(int argc, char **argv);

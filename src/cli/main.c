@@ -16,6 +16,8 @@ typedef struct Command {
 } Command;
 
 static const Command commands[] = {
+    {"assess", "the whole reirradiation assessment of a case file", cmd_assess},
+    {"demo", "write the built-in two-course case and assess it", cmd_demo},
     {"dvh", "DVH and metrics of structures on a dose (CSV or JSON)", cmd_dvh},
     {"eqd2", "convert an RTDOSE to EQD2 or BED (LQ or LQ-L)", cmd_eqd2},
     {"info", "describe DICOM RT objects in files or folders", cmd_info},

@@ -11,6 +11,12 @@
 #   dvh      -> core geometry
 #   biodose  -> core io dicom geometry radbio rt
 #   phantom  -> core io dicom geometry radbio rt   (synthetic test cases)
+#   registration -> core io dicom geometry        (rigid registration, DICOM REG)
+#   config   -> core io   (YAML documents, case files)
+#   constraints -> core io geometry dvh config   (constraint library)
+#   evaluate -> core radbio   (recovery, budget, classification)
+#   report   -> core io geometry   (escaping, JSON/CSV, PNG washes, SVG)
+#   assess   -> every library module below it (the pipeline; not phantom)
 #   cli      -> any public <rert/...> header and its own "cli.h"; no src/ headers
 #   fuzz     -> any public <rert/...> header only (style guide F1)
 #
@@ -36,6 +42,12 @@ allowed_deps() {
     dvh) echo "core geometry" ;;
     biodose) echo "core io dicom geometry radbio rt" ;;
     phantom) echo "core io dicom geometry radbio rt" ;;
+    registration) echo "core io dicom geometry" ;;
+    config) echo "core io" ;;
+    constraints) echo "core io geometry dvh config" ;;
+    evaluate) echo "core radbio" ;;
+    report) echo "core io geometry" ;;
+    assess) echo "core io dicom geometry radbio rt dvh biodose registration config constraints evaluate report" ;;
     cli | fuzz) echo "*" ;;
     *) return 1 ;;
     esac
@@ -50,6 +62,7 @@ header_module() {
     geometry.h) echo geometry ;;
     radbio.h) echo radbio ;;
     rt.h | rtdose.h | rtstruct.h | rtplan.h | rtimage.h | course.h) echo rt ;;
+    yamldoc.h | casefile.h) echo config ;;
     rert.h) echo umbrella ;;
     *)
         local base=${1%.h}

@@ -1,0 +1,173 @@
+/* Every voxel course to EQD2 on its own grid with its own fractions, then
+ * mapped onto the reference grid (docs/assessment.md, "Doses"). Physical
+ * dose is never summed: each course is converted first (science s2.2). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* The dose that enters the LQ model: stored dose x RBE factor. */
+static RertVolume *effective_dose(RertError *err, const Course *k)
+{
+    RertVolume *v = rert_volume_clone(err, rert_dose_volume(k->dose));
+    if (v == NULL || k->rbe == 1.0) {
+        return v;
+    }
+    float *d = rert_volume_data(v);
+    size_t n = rert_grid_voxel_count(rert_volume_geometry(v));
+    float f = (float)k->rbe;
+    for (size_t i = 0; i < n; i++) {
+        d[i] *= f;
+    }
+    return v;
+}
+
+static RertVolume *map_to_reference(RertError *err,
+                                    RertAssessment *a,
+                                    Course *k,
+                                    const RertVolume *own)
+{
+    RertResampleStats stats;
+    RertVolume *v =
+        rert_volume_resample(err, own, &a->ref, k->to_course, 0.0f, &stats);
+    k->outside_voxels = stats.outside_voxels;
+    return v;
+}
+
+/* EQD2 at one alpha/beta everywhere, mapped. */
+static bool course_uniform(RertError *err,
+                           RertAssessment *a,
+                           Course *k,
+                           const RertVolume *dose,
+                           size_t slot)
+{
+    RertBiodoseOptions o = rert_biodose_options_default();
+    o.n_fractions = (unsigned)k->fractions;
+    o.ab_gy = a->ab[slot];
+    RertVolume *own = rert_biodose_compute(err, dose, NULL, &o, NULL);
+    if (own == NULL) {
+        return false;
+    }
+    k->eqd2[slot] = map_to_reference(err, a, k, own);
+    rert_volume_destroy(own);
+    return k->eqd2[slot] != NULL;
+}
+
+static bool same_name(const char *x, const char *y)
+{
+    for (; *x != '\0' && *y != '\0'; x++, y++) {
+        char cx = *x >= 'A' && *x <= 'Z' ? (char)(*x - 'A' + 'a') : *x;
+        char cy = *y >= 'A' && *y <= 'Z' ? (char)(*y - 'A' + 'a') : *y;
+        if (cx != cy) {
+            return false;
+        }
+    }
+    return *x == *y;
+}
+
+/* The case's alpha/beta entries that name a ROI of this course, directly
+ * or through the organ synonyms. */
+static size_t course_assignments(const RertAssessment *a,
+                                 const Course *k,
+                                 RertAbAssignment *out,
+                                 size_t max)
+{
+    const RertCaseAlphaBeta *ab = rert_case_alpha_beta(a->c);
+    size_t n = 0;
+    size_t rois = rert_structure_set_roi_count(k->structures);
+    for (size_t r = 0; r < rois && n < max; r++) {
+        const RertRoi *roi = rert_structure_set_roi_at(k->structures, r);
+        if (rert_roi_status(roi) != RERT_OK) {
+            continue;
+        }
+        size_t count = 0;
+        (void)rert_roi_polygons(roi, &count);
+        RertOrganMatch m =
+            rert_organ_table_match(a->organs, rert_roi_name(roi));
+        for (size_t e = 0; count > 0 && e < ab->entry_count; e++) {
+            const char *name = ab->entries[e].name;
+            RertOrganMatch em = rert_organ_table_match(a->organs, name);
+            bool same =
+                em.is_matched && m.is_matched && strcmp(em.organ, m.organ) == 0;
+            if (same || same_name(name, rert_roi_name(roi))) {
+                out[n].roi = rert_roi_name(roi);
+                out[n].ab_gy = ab->entries[e].alpha_beta_gy;
+                n++;
+                break;
+            }
+        }
+    }
+    return n;
+}
+
+/* EQD2 with the case's per-ROI alpha/beta on this course's structures. */
+static bool
+course_map(RertError *err, RertAssessment *a, Course *k, const RertVolume *dose)
+{
+    enum { MAX_ASSIGN = 256 };
+    RertAbAssignment assign[MAX_ASSIGN];
+    RertBiodoseOptions o = rert_biodose_options_default();
+    o.n_fractions = (unsigned)k->fractions;
+    o.default_ab_gy = rert_case_alpha_beta(a->c)->default_gy;
+    size_t n = k->structures != NULL
+                   ? course_assignments(a, k, assign, MAX_ASSIGN)
+                   : 0;
+    if (n == 0) {
+        o.ab_gy = o.default_ab_gy;
+        if (k->structures == NULL) {
+            assess_warn(a,
+                        "course '%s' has no RTSTRUCT: its EQD2 map uses the "
+                        "default alpha/beta %g Gy everywhere (constraint "
+                        "checks use each constraint's own alpha/beta)",
+                        k->spec->name, o.ab_gy);
+        }
+    }
+    o.assignments = assign;
+    o.assignment_count = n;
+    RertBiodoseReport report;
+    RertVolume *own =
+        rert_biodose_compute(err, dose, k->structures, &o, &report);
+    if (own == NULL) {
+        rert_error_prefix(err, "course '%s'", k->spec->name);
+        return false;
+    }
+    (void)snprintf(k->ab_note, sizeof k->ab_note, "%s", report.comment);
+    rert_biodose_report_clear(&report);
+    k->eqd2_map = map_to_reference(err, a, k, own);
+    rert_volume_destroy(own);
+    return k->eqd2_map != NULL;
+}
+
+bool assess_map_doses(RertError *err, RertAssessment *a)
+{
+    for (size_t i = 0; i < a->course_count; i++) {
+        Course *k = &a->courses[i];
+        assess_progress(a, "converting and mapping doses",
+                        (double)i / (double)a->course_count);
+        if (!k->has_voxels) {
+            continue;
+        }
+        RertVolume *dose = effective_dose(err, k);
+        bool ok = dose != NULL && course_map(err, a, k, dose);
+        for (size_t s = 0; ok && s < a->ab_count; s++) {
+            ok = course_uniform(err, a, k, dose, s);
+        }
+        rert_volume_destroy(dose);
+        if (!ok) {
+            return false;
+        }
+        if (k->outside_voxels > 0) {
+            assess_warn(a,
+                        "%zu of %zu reference voxels (%.0f %%) lie outside "
+                        "the dose grid of course '%s' and take 0 Gy from it: "
+                        "check that its dose grid covers every organ "
+                        "evaluated",
+                        k->outside_voxels, rert_grid_voxel_count(&a->ref),
+                        100.0 * (double)k->outside_voxels /
+                            (double)rert_grid_voxel_count(&a->ref),
+                        k->spec->name);
+        }
+    }
+    return true;
+}

@@ -1,0 +1,168 @@
+/* Private state of the assessment pipeline (docs/assessment.md). */
+#ifndef RERT_ASSESS_INTERNAL_H
+#define RERT_ASSESS_INTERNAL_H
+
+#include <rert/assess.h>
+#include <rert/biodose.h>
+#include <rert/constraints.h>
+#include <rert/core.h>
+#include <rert/dvh.h>
+#include <rert/evaluate.h>
+#include <rert/geometry.h>
+#include <rert/registration.h>
+#include <rert/rt.h>
+
+/** Most distinct constraint alpha/beta values evaluated. */
+#define ASSESS_MAX_AB 8
+/** A voxel belongs to a ROI when at least this fraction lies inside (the
+ * alpha/beta map's rule, RERT_AB_MAP_INSIDE_DEFAULT_FRAC). */
+#define ASSESS_INSIDE_FRAC 0.5
+
+/** One course: inputs, mapping, EQD2 on the reference grid. */
+typedef struct Course {
+    const RertCaseCourse *spec;
+    bool is_planned;
+    bool has_voxels; /* an RTDOSE enters the voxel sum */
+    RertDose *dose;
+    RertStructureSet *structures;
+    RertPlan *plan;
+    RertImageSeries *ct;
+    RertTransform *to_course; /* reference xyz -> course xyz */
+    char registration[160];   /* how it was mapped, for the report */
+    bool has_rigid;
+    RertRigidResult rigid;
+    long fractions;
+    double rbe; /* factor applied to the stored dose */
+    char rbe_note[160];
+    double interval_months; /* prior: end -> planned start; NaN otherwise */
+    char ab_note[65];       /* DoseComment-style alpha/beta summary */
+    size_t outside_voxels;  /* reference voxels outside its dose grid */
+    RertVolume *eqd2[ASSESS_MAX_AB]; /* at a uniform alpha/beta, mapped */
+    RertVolume *eqd2_map;            /* per-ROI alpha/beta, mapped */
+    float *factor;                   /* 1 - r per reference voxel */
+    double default_recovery;         /* r outside listed organs */
+} Course;
+
+/** One ROI of the planned structure set, on the reference grid. */
+typedef struct Roi {
+    const RertRoi *roi;
+    const char *name;
+    const char *organ; /* canonical organ, NULL when unmatched */
+    float *occupancy;
+    double volume_cc;
+    double ab_gy; /* the case's alpha/beta for it */
+    bool is_target;
+    double *recovery; /* r per course (priors; 0 for others) */
+} Roi;
+
+/* A constraint derived from a single-course tolerance and the recovery
+ * convention (docs/assessment.md, "Recovery-adjusted checks"). */
+typedef struct Derived {
+    RertConstraint constraint;
+    const Roi *roi;
+    const struct Measure *measure;
+    double recovery_frac; /* B: the r that raised the limit */
+    char id[160];
+    char notes[320];
+} Derived;
+
+/** Budget for one constrained organ metric. */
+typedef struct Budget {
+    const RertConstraint *constraint;
+    const Roi *roi;
+    char basis[160];
+    double prior_eqd2_gy;
+    RertBudgetResult result;
+} Budget;
+
+/** One measured metric: organ ROI x metric x alpha/beta. */
+typedef struct Measure {
+    const Roi *roi;
+    RertDvhMetric metric;
+    double ab_gy;
+    double cumulative;            /* over all courses */
+    double prior;                 /* over prior courses */
+    double prior_discounted;      /* prior, recovery applied (convention A) */
+    double cumulative_discounted; /* prior_discounted + planned */
+    double *per_course;           /* course_count values (NaN where none) */
+    bool has_paper;               /* DVH-level entries were added (L1) */
+} Measure;
+
+struct RertAssessment {
+    const RertCase *c;
+    RertAssessOptions options;
+    RertConstraintLibrary *library;
+    RertOrganTable *organs;
+    Course *courses;
+    size_t course_count;
+    size_t planned;
+    RertGridGeometry ref;
+    const RertDataset *ref_header;
+    Roi *rois;
+    size_t roi_count;
+    double ab[ASSESS_MAX_AB];
+    size_t ab_count;
+    RertVolume *cumulative_map; /* per-ROI alpha/beta, all courses */
+    RertVolume *prior_map;
+    Measure *measures;
+    size_t measure_count;
+    RertConstraintMeasurement *inputs; /* parallel to measures */
+    RertConstraintResult *results;
+    size_t result_count;
+    Derived *derived; /* recovery-adjusted constraints (owned) */
+    size_t derived_count;
+    double min_interval_months;
+    size_t fail_count;
+    Budget *budgets;
+    size_t budget_count;
+    RertVolume *budget_total;
+    RertBudgetMapStats budget_stats;
+    bool has_overlap;
+    RertOverlapResult overlap;
+    RertClassifyCourse *answers;
+    RertClassifyResult category;
+    RertSummationLevel level;
+    RertStrbuf warnings; /* one per line */
+    char *summary;
+    char convention[32];
+};
+
+/* inputs.c */
+bool assess_load_library(RertError *err, RertAssessment *a);
+bool assess_load_courses(RertError *err, RertAssessment *a);
+/* dose.c */
+bool assess_map_doses(RertError *err, RertAssessment *a);
+/* rois.c */
+bool assess_prepare_rois(RertError *err, RertAssessment *a);
+bool assess_recovery(RertError *err, RertAssessment *a);
+/* measure.c */
+bool assess_measure(RertError *err, RertAssessment *a);
+bool assess_budget(RertError *err, RertAssessment *a);
+bool assess_classify(RertError *err, RertAssessment *a);
+/* output.c */
+bool assess_write_outputs(RertError *err,
+                          const RertAssessment *a,
+                          const char *dir);
+
+/* html.c, figures.c */
+bool assess_write_html(RertError *err,
+                       const RertAssessment *a,
+                       const char *dir);
+bool assess_html_figures(RertError *err,
+                         RertStrbuf *sb,
+                         const RertAssessment *a);
+/* The 10 mandatory ESTRO-EORTC reporting items: present or missing. */
+bool assess_report_items(const RertAssessment *a, bool present[10]);
+/* "<dir>/<name>" into @p out; false (IO error) when it does not fit. */
+bool assess_path(
+    RertError *err, char *out, size_t size, const char *dir, const char *name);
+
+/* Record a warning line for the report (formatting failures are ignored:
+ * the warning list is best effort under memory exhaustion). */
+void assess_warn(RertAssessment *a, const char *fmt, ...) RERT_PRINTF(2, 3);
+/* Progress. */
+void assess_progress(const RertAssessment *a,
+                     const char *stage,
+                     double fraction);
+
+#endif

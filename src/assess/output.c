@@ -1,0 +1,473 @@
+/* Assessment outputs: report.json, dvh.csv, cumulative_eqd2.dcm,
+ * budget_<n>fx.dcm, report.html, written into a temporary folder and moved
+ * into place (docs/assessment.md, "Outputs"). */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <rert/report.h>
+
+#include "internal.h"
+#include "rert_config.h"
+
+#define J(call) ok = ok && (call)
+
+bool assess_path(
+    RertError *err, char *out, size_t size, const char *dir, const char *name)
+{
+    int n = snprintf(out, size, "%s/%s", dir, name);
+    if (n < 0 || (size_t)n >= size) {
+        return rert_error_set(err, RERT_ERR_IO, "path %s/%s is too long", dir,
+                              name);
+    }
+    return true;
+}
+
+static bool write_text(RertError *err,
+                       const char *dir,
+                       const char *name,
+                       const RertStrbuf *sb)
+{
+    char path[4096];
+    return assess_path(err, path, sizeof path, dir, name) &&
+           rert_file_save_atomic(err, path, sb->data != NULL ? sb->data : "",
+                                 sb->len);
+}
+
+static bool json_course(RertError *err,
+                        RertJsonWriter *w,
+                        const RertAssessment *a,
+                        const Course *k)
+{
+    const RertCaseCourse *s = k->spec;
+    bool ok = rert_json_object_begin(err, w);
+    J(rert_json_write_key_string(err, w, "name", s->name));
+    J(rert_json_write_key_string(err, w, "role", rert_case_role_name(s->role)));
+    J(rert_json_write_key_string(err, w, "start_date", s->start_date));
+    J(rert_json_write_key_string(err, w, "end_date", s->end_date));
+    J(rert_json_write_key_string(err, w, "modality",
+                                 rert_case_modality_name(s->modality)));
+    J(rert_json_write_key_string(err, w, "data_quality",
+                                 rert_case_data_quality_name(s->data_quality)));
+    J(rert_json_write_key_int(err, w, "fractions", k->fractions));
+    J(rert_json_write_key_number(err, w, "prescription_gy",
+                                 s->prescription_gy));
+    J(rert_json_write_key_string(err, w, "rbe", k->rbe_note));
+    J(rert_json_write_key_number(err, w, "interval_months",
+                                 k->interval_months));
+    J(rert_json_write_key_bool(err, w, "voxel_dose", k->has_voxels));
+    J(rert_json_write_key_string(err, w, "registration", k->registration));
+    if (k->has_rigid) {
+        J(rert_json_write_key_number(err, w, "registration_metric",
+                                     k->rigid.final_metric));
+    }
+    J(rert_json_write_key_string(err, w, "eqd2_alpha_beta", k->ab_note));
+    J(rert_json_write_key_int(err, w, "voxels_outside_dose_grid",
+                              (int64_t)k->outside_voxels));
+    (void)a;
+    return ok && rert_json_object_end(err, w);
+}
+
+static bool
+json_rois(RertError *err, RertJsonWriter *w, const RertAssessment *a)
+{
+    bool ok = rert_json_write_key(err, w, "structures") &&
+              rert_json_array_begin(err, w);
+    for (size_t r = 0; ok && r < a->roi_count; r++) {
+        const Roi *roi = &a->rois[r];
+        J(rert_json_object_begin(err, w));
+        J(rert_json_write_key_string(err, w, "name", roi->name));
+        J(rert_json_write_key_string(err, w, "organ", roi->organ));
+        J(rert_json_write_key_number(err, w, "volume_cc", roi->volume_cc));
+        J(rert_json_write_key_number(err, w, "alpha_beta_gy", roi->ab_gy));
+        J(rert_json_write_key_bool(err, w, "is_target", roi->is_target));
+        J(rert_json_write_key(err, w, "recovery_frac_per_course"));
+        J(rert_json_array_begin(err, w));
+        for (size_t c = 0; ok && c < a->course_count; c++) {
+            J(rert_json_write_number(err, w, roi->recovery[c]));
+        }
+        J(rert_json_array_end(err, w));
+        J(rert_json_object_end(err, w));
+    }
+    return ok && rert_json_array_end(err, w);
+}
+
+static bool
+json_results(RertError *err, RertJsonWriter *w, const RertAssessment *a)
+{
+    bool ok = rert_json_write_key(err, w, "constraints") &&
+              rert_json_array_begin(err, w);
+    for (size_t i = 0; ok && i < a->result_count; i++) {
+        const RertConstraintResult *r = &a->results[i];
+        const RertConstraint *c = r->constraint;
+        J(rert_json_object_begin(err, w));
+        J(rert_json_write_key_string(err, w, "id", c->id));
+        J(rert_json_write_key_string(err, w, "organ", c->organ));
+        J(rert_json_write_key_string(err, w, "roi", r->roi_name));
+        J(rert_json_write_key_string(err, w, "metric", c->metric));
+        J(rert_json_write_key_string(err, w, "scope",
+                                     rert_constraint_scope_name(c->scope)));
+        J(rert_json_write_key_string(err, w, "unit",
+                                     rert_constraint_unit_name(c->unit)));
+        J(rert_json_write_key_number(err, w, "alpha_beta_gy",
+                                     c->alpha_beta_gy));
+        J(rert_json_write_key_number(err, w, "limit", r->limit));
+        J(rert_json_write_key_number(err, w, "value", r->value));
+        J(rert_json_write_key_number(err, w, "value_eqd2_gy",
+                                     r->value_eqd2_gy));
+        J(rert_json_write_key_number(err, w, "margin", r->margin));
+        J(rert_json_write_key_number(err, w, "margin_eqd2_gy",
+                                     r->margin_eqd2_gy));
+        J(rert_json_write_key_number(err, w, "margin_pct", r->margin_pct));
+        J(rert_json_write_key_string(err, w, "status",
+                                     rert_constraint_status_name(r->status)));
+        J(rert_json_write_key_string(err, w, "message", r->message));
+        J(rert_json_write_key_string(err, w, "evidence",
+                                     rert_evidence_tag_name(c->evidence)));
+        J(rert_json_write_key_string(err, w, "source", c->source));
+        J(rert_json_write_key_string(err, w, "notes", c->notes));
+        J(rert_json_write_key_bool(err, w, "is_override", c->is_override));
+        J(rert_json_object_end(err, w));
+    }
+    return ok && rert_json_array_end(err, w);
+}
+
+static bool
+json_budgets(RertError *err, RertJsonWriter *w, const RertAssessment *a)
+{
+    bool ok =
+        rert_json_write_key(err, w, "budget") && rert_json_object_begin(err, w);
+    J(rert_json_write_key_int(err, w, "planned_fractions",
+                              a->courses[a->planned].fractions));
+    J(rert_json_write_key(err, w, "organs"));
+    J(rert_json_array_begin(err, w));
+    for (size_t i = 0; ok && i < a->budget_count; i++) {
+        const Budget *b = &a->budgets[i];
+        J(rert_json_object_begin(err, w));
+        J(rert_json_write_key_string(err, w, "constraint", b->constraint->id));
+        J(rert_json_write_key_string(err, w, "roi", b->roi->name));
+        J(rert_json_write_key_string(err, w, "metric", b->constraint->metric));
+        J(rert_json_write_key_string(err, w, "basis", b->basis));
+        J(rert_json_write_key_number(err, w, "alpha_beta_gy",
+                                     b->constraint->alpha_beta_gy));
+        J(rert_json_write_key_number(err, w, "prior_eqd2_gy",
+                                     b->prior_eqd2_gy));
+        J(rert_json_write_key_number(err, w, "allowed_eqd2_gy",
+                                     b->result.allowed_eqd2_gy));
+        J(rert_json_write_key_number(err, w, "remaining_eqd2_gy",
+                                     b->result.remaining_eqd2_gy));
+        J(rert_json_write_key_bool(err, w, "has_budget", b->result.has_budget));
+        J(rert_json_write_key_number(err, w, "max_total_dose_gy",
+                                     b->result.max_dose.total_dose_gy));
+        J(rert_json_write_key_number(err, w, "max_dose_per_fraction_gy",
+                                     b->result.max_dose.dose_per_fraction_gy));
+        J(rert_json_object_end(err, w));
+    }
+    J(rert_json_array_end(err, w));
+    J(rert_json_write_key_int(err, w, "map_constrained_voxels",
+                              (int64_t)a->budget_stats.constrained_count));
+    J(rert_json_write_key_int(err, w, "map_no_budget_voxels",
+                              (int64_t)a->budget_stats.no_budget_count));
+    J(rert_json_write_key_number(err, w, "map_unconstrained_value_gy",
+                                 RERT_BUDGET_UNCONSTRAINED_DEFAULT_GY));
+    return ok && rert_json_object_end(err, w);
+}
+
+static bool json_answer(RertError *err,
+                        RertJsonWriter *w,
+                        const char *key,
+                        const RertAnswer *q)
+{
+    static const char *const values[] = {"unknown", "no", "yes"};
+    bool ok =
+        rert_json_write_key(err, w, key) && rert_json_object_begin(err, w);
+    J(rert_json_write_key_string(err, w, "answer", values[q->value]));
+    J(rert_json_write_key_string(err, w, "source",
+                                 rert_answer_source_name(q->source)));
+    J(rert_json_write_key_string(err, w, "note", q->note));
+    return ok && rert_json_object_end(err, w);
+}
+
+static bool
+json_classification(RertError *err, RertJsonWriter *w, const RertAssessment *a)
+{
+    bool ok = rert_json_write_key(err, w, "classification") &&
+              rert_json_object_begin(err, w);
+    J(rert_json_write_key_string(
+        err, w, "category",
+        rert_reirradiation_category_name(a->category.category)));
+    J(rert_json_write_key_string(
+        err, w, "description",
+        rert_reirradiation_category_description(a->category.category)));
+    J(rert_json_write_key_bool(err, w, "is_reirradiation",
+                               a->category.is_reirradiation));
+    if (a->has_overlap) {
+        J(rert_json_write_key_number(err, w, "overlap_threshold_gy_eqd2",
+                                     a->overlap.threshold_gy));
+        J(rert_json_write_key_string(err, w, "overlap_threshold_source",
+                                     a->overlap.threshold_source));
+        J(rert_json_write_key_number(err, w, "overlap_cc",
+                                     a->overlap.overlap_cc));
+        J(rert_json_write_key_number(err, w, "target_overlap_cc",
+                                     a->overlap.target_overlap_cc));
+    }
+    J(rert_json_write_key(err, w, "courses"));
+    J(rert_json_array_begin(err, w));
+    for (size_t i = 0; ok && i + 1 < a->course_count; i++) {
+        const RertClassifyCourse *q = &a->answers[i];
+        J(rert_json_object_begin(err, w));
+        J(rert_json_write_key_string(err, w, "course", q->course_name));
+        J(json_answer(err, w, "q1_overlap", &q->overlap));
+        J(json_answer(err, w, "q2_cumulative_concern", &q->cumulative_concern));
+        J(json_answer(err, w, "q3_same_organ", &q->same_organ));
+        J(rert_json_object_end(err, w));
+    }
+    J(rert_json_array_end(err, w));
+    const RertSummationLevelInfo *li = rert_summation_level_info(a->level);
+    J(rert_json_write_key_string(err, w, "summation_level", li->key));
+    J(rert_json_write_key_string(err, w, "summation_description",
+                                 li->description));
+    return ok && rert_json_object_end(err, w);
+}
+
+static bool
+json_warnings(RertError *err, RertJsonWriter *w, const RertAssessment *a)
+{
+    bool ok = rert_json_write_key(err, w, "warnings") &&
+              rert_json_array_begin(err, w);
+    const char *p = a->warnings.data;
+    while (ok && p != NULL && *p != '\0') {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl != NULL ? (size_t)(nl - p) : strlen(p);
+        char line[600];
+        (void)snprintf(line, sizeof line, "%.*s", (int)len, p);
+        J(rert_json_write_string(err, w, line));
+        p = nl != NULL ? nl + 1 : p + len;
+    }
+    return ok && rert_json_array_end(err, w);
+}
+
+static bool
+json_items(RertError *err, RertJsonWriter *w, const RertAssessment *a)
+{
+    static const char *const names[10] = {
+        "demographics",       "performance_status",
+        "organ_function",     "recurrence_classification",
+        "target_volume",      "technique_and_dose",
+        "interval_since_rt1", "cumulative_oar_doses",
+        "summation_method",   "toxicity_ctcae"};
+    bool present[10];
+    (void)assess_report_items(a, present);
+    bool ok = rert_json_write_key(err, w, "mandatory_reporting_items") &&
+              rert_json_object_begin(err, w);
+    for (size_t i = 0; i < 10; i++) {
+        J(rert_json_write_key_string(err, w, names[i],
+                                     present[i] ? "present" : "missing"));
+    }
+    return ok && rert_json_object_end(err, w);
+}
+
+static bool report_json(RertError *err, const RertAssessment *a, RertStrbuf *sb)
+{
+    RertJsonWriter w;
+    rert_json_writer_init(&w, sb, true);
+    const RertCasePatient *p = rert_case_patient(a->c);
+    bool ok = rert_json_object_begin(err, &w);
+    J(rert_json_write_key_int(err, &w, "schema_version", 1));
+    J(rert_json_write_key_string(err, &w, "rert_version", RERT_VERSION));
+    J(rert_json_write_key_string(err, &w, "command_line",
+                                 a->options.command_line));
+    J(rert_json_write_key_string(err, &w, "case_file", rert_case_name(a->c)));
+    J(rert_json_write_key_string(err, &w, "patient_id", p->id));
+    J(rert_json_write_key_string(err, &w, "summary", a->summary));
+    J(rert_json_write_key_string(err, &w, "recovery_convention",
+                                 a->convention));
+    J(rert_json_write_key_string(err, &w, "model", "LQ"));
+    J(rert_json_write_key_number(err, &w, "default_alpha_beta_gy",
+                                 rert_case_alpha_beta(a->c)->default_gy));
+    J(rert_json_write_key(err, &w, "courses"));
+    J(rert_json_array_begin(err, &w));
+    for (size_t i = 0; ok && i < a->course_count; i++) {
+        J(json_course(err, &w, a, &a->courses[i]));
+    }
+    J(rert_json_array_end(err, &w));
+    J(json_rois(err, &w, a));
+    J(json_results(err, &w, a));
+    J(json_budgets(err, &w, a));
+    J(json_classification(err, &w, a));
+    J(json_items(err, &w, a));
+    J(json_warnings(err, &w, a));
+    J(rert_json_object_end(err, &w));
+    return ok && rert_json_writer_finish(err, &w);
+}
+
+static bool dvh_csv(RertError *err, const RertAssessment *a, RertStrbuf *sb)
+{
+    RertCsvWriter w;
+    rert_csv_writer_init(&w, sb);
+    bool ok = true;
+    const char *head[] = {"roi", "organ", "metric", "alpha_beta_gy"};
+    for (size_t i = 0; i < 4; i++) {
+        J(rert_csv_write_field(err, &w, head[i]));
+    }
+    for (size_t c = 0; c < a->course_count; c++) {
+        char name[128];
+        (void)snprintf(name, sizeof name, "eqd2_gy_%s",
+                       a->courses[c].spec->name);
+        J(rert_csv_write_field(err, &w, name));
+    }
+    J(rert_csv_write_field(err, &w, "prior_eqd2_gy"));
+    J(rert_csv_write_field(err, &w, "prior_recovery_discounted_eqd2_gy"));
+    J(rert_csv_write_field(err, &w, "cumulative_eqd2_gy"));
+    J(rert_csv_end_row(err, &w));
+    for (size_t i = 0; ok && i < a->measure_count; i++) {
+        const Measure *m = &a->measures[i];
+        J(rert_csv_write_field(err, &w, m->roi->name));
+        J(rert_csv_write_field(err, &w, m->roi->organ));
+        J(rert_csv_write_field(err, &w, m->metric.name));
+        J(rert_csv_write_number(err, &w, m->ab_gy));
+        for (size_t c = 0; c < a->course_count; c++) {
+            J(rert_csv_write_number(err, &w, m->per_course[c]));
+        }
+        J(rert_csv_write_number(err, &w, m->prior));
+        J(rert_csv_write_number(err, &w, m->prior_discounted));
+        J(rert_csv_write_number(err, &w, m->cumulative));
+        J(rert_csv_end_row(err, &w));
+    }
+    return ok;
+}
+
+static bool dose_files(RertError *err, const RertAssessment *a, const char *dir)
+{
+    const char *plans[RERT_CASE_MAX_COURSES];
+    size_t plan_count = 0;
+    for (size_t c = 0; c < a->course_count; c++) {
+        if (a->courses[c].plan != NULL) {
+            plans[plan_count++] =
+                rert_plan_meta(a->courses[c].plan)->sop_instance_uid;
+        }
+    }
+    char path[4096];
+    RertDoseWriteOptions o = rert_dose_write_options_default();
+    o.source = a->ref_header;
+    o.dose_type = RERT_DOSE_TYPE_EFFECTIVE;
+    o.summation_type = plan_count > 0 ? "MULTI_PLAN" : "RECORD";
+    o.referenced_plan_uids = plans;
+    o.referenced_plan_count = plan_count;
+    o.comment = "cumulative EQD2 all courses, no recovery";
+    o.series_description = "rert cumulative EQD2 (Gy, per-ROI a/b)";
+    if (!assess_path(err, path, sizeof path, dir, "cumulative_eqd2.dcm") ||
+        !rert_dose_save(err, a->cumulative_map, path, &o, NULL)) {
+        return false;
+    }
+    const Course *p = &a->courses[a->planned];
+    char comment[65];
+    (void)snprintf(comment, sizeof comment,
+                   "max physical dose in %ld fx (remaining budget)",
+                   p->fractions);
+    o.dose_type = RERT_DOSE_TYPE_PHYSICAL;
+    o.summation_type = p->plan != NULL ? "PLAN" : "RECORD";
+    o.referenced_plan_count = 0;
+    const char *planned_uid =
+        p->plan != NULL ? rert_plan_meta(p->plan)->sop_instance_uid : NULL;
+    o.referenced_plan_uids = &planned_uid;
+    o.referenced_plan_count = planned_uid != NULL ? 1 : 0;
+    o.comment = comment;
+    o.series_description = "rert remaining budget (physical Gy)";
+    char name[64];
+    (void)snprintf(name, sizeof name, "budget_%ldfx.dcm", p->fractions);
+    return assess_path(err, path, sizeof path, dir, name) &&
+           rert_dose_save(err, a->budget_total, path, &o, NULL);
+}
+
+bool assess_write_outputs(RertError *err,
+                          const RertAssessment *a,
+                          const char *dir)
+{
+    RertStrbuf sb;
+    rert_strbuf_init(&sb, (size_t)256 << 20);
+    bool ok =
+        report_json(err, a, &sb) && write_text(err, dir, "report.json", &sb);
+    rert_strbuf_clear(&sb);
+    ok = ok && dvh_csv(err, a, &sb) && write_text(err, dir, "dvh.csv", &sb);
+    rert_strbuf_clear(&sb);
+    return ok && dose_files(err, a, dir) && assess_write_html(err, a, dir);
+}
+
+/* The files rert_assess_write() produces (the budget name varies). */
+static size_t output_names(const RertAssessment *a, char names[5][64])
+{
+    static const char *const fixed[] = {"report.json", "dvh.csv",
+                                        "cumulative_eqd2.dcm", "report.html"};
+    for (size_t i = 0; i < 4; i++) {
+        (void)snprintf(names[i], 64, "%s", fixed[i]);
+    }
+    (void)snprintf(names[4], 64, "budget_%ldfx.dcm",
+                   a->courses[a->planned].fractions);
+    return 5;
+}
+
+/* Move every file of @p tmp into @p out (each rename atomic). */
+static bool move_all(RertError *err,
+                     const RertAssessment *a,
+                     const char *tmp,
+                     const char *out)
+{
+    char names[5][64];
+    size_t n = output_names(a, names);
+    char from[4096];
+    char to[4096];
+    for (size_t i = 0; i < n; i++) {
+        if (!assess_path(err, from, sizeof from, tmp, names[i]) ||
+            !assess_path(err, to, sizeof to, out, names[i])) {
+            return false;
+        }
+        if (rename(from, to) != 0) {
+            return rert_error_set(err, RERT_ERR_IO, "%s: rename to %s: %s",
+                                  from, to, strerror(errno));
+        }
+    }
+    return true;
+}
+
+static void remove_tree(const char *tmp, const RertAssessment *a)
+{
+    char names[5][64];
+    size_t n = output_names(a, names);
+    char path[4096];
+    for (size_t i = 0; i < n; i++) {
+        if (assess_path(NULL, path, sizeof path, tmp, names[i])) {
+            (void)unlink(path);
+        }
+    }
+    (void)rmdir(tmp);
+}
+
+bool rert_assess_write(RertError *err,
+                       const RertAssessment *a,
+                       const char *out_dir)
+{
+    char tmp[4096];
+    if (!assess_path(err, tmp, sizeof tmp - 8, out_dir, "")) {
+        return false;
+    }
+    (void)snprintf(tmp, sizeof tmp, "%.4000s.tmp-XXXXXX", out_dir);
+    if (mkdtemp(tmp) == NULL) {
+        return rert_error_set(err, RERT_ERR_IO, "%s: cannot create: %s", tmp,
+                              strerror(errno));
+    }
+    bool ok = assess_write_outputs(err, a, tmp);
+    if (ok && rmdir(out_dir) != 0 && errno != ENOENT) {
+        /* out_dir exists and is not empty: replace our files in it */
+        ok = move_all(err, a, tmp, out_dir);
+    } else if (ok && rename(tmp, out_dir) != 0) {
+        ok = rert_error_set(err, RERT_ERR_IO, "%s: rename to %s: %s", tmp,
+                            out_dir, strerror(errno));
+    }
+    remove_tree(tmp, a);
+    return ok;
+}
