@@ -219,12 +219,12 @@ RERT_API RertDataset *rert_dicom_parse(RertError *err,
 /**
  * Load and parse the file at @p path (see rert_dicom_parse). The file is
  * mapped read-only rather than copied, and values of 64 KiB or more at the
- * top level (pixel data) point into the mapping, which the data set keeps
- * until rert_dicom_load's data set is destroyed: no copy of the pixel
- * data is made. Truncating the file while the data set lives is outside
- * the contract (the process may receive SIGBUS). Errors: as
- * rert_dicom_parse, plus IO and LIMIT from the file. Ownership: new,
- * rert_dataset_destroy(). Threads: safe on distinct data sets.
+ * top level (pixel data) point into the mapping, which the returned data
+ * set keeps until it is destroyed: the pixel data is never copied. Truncating
+ * the file while the data set lives is outside the contract (the process may
+ * receive SIGBUS). Errors: as rert_dicom_parse, plus IO and LIMIT from the
+ * file. Ownership: new, rert_dataset_destroy(). Threads: safe on distinct data
+ * sets.
  */
 RERT_API RertDataset *rert_dicom_load(RertError *err,
                                       const char *path,

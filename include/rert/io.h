@@ -65,6 +65,34 @@ RERT_API bool rert_file_load(RertError *err,
 /** Free the bytes. */
 RERT_API void rert_bytes_clear(RertBytes *bytes);
 
+/** A whole file, read-only: mapped into memory when the system allows,
+ * otherwise read into a rert buffer. Fields are read-only for callers. */
+typedef struct RertFileView {
+    const uint8_t *data; /**< the file's bytes; valid until cleared */
+    size_t size;
+    void *mapping;  /**< private: the mapping, or NULL */
+    uint8_t *owned; /**< private: the buffer when read, or NULL */
+} RertFileView;
+
+/**
+ * View the whole file at @p path without copying it when possible (a
+ * private read-only mapping; regular files only). @p will_read_all asks
+ * the system to bring every page in at once (for a full parse), otherwise
+ * pages are read as they are touched (header-only parsing reads only the
+ * first pages). Falls back to rert_file_load() when mapping fails.
+ * Truncating the file while it is mapped is outside the contract (the
+ * process may receive SIGBUS), as with any mapped reader.
+ * Errors: as rert_file_load(). Ownership: @p out owns the view; release
+ * with rert_file_view_clear(). Threads: safe on distinct views.
+ */
+RERT_API bool rert_file_view_load(RertError *err,
+                                  const char *path,
+                                  size_t max_bytes,
+                                  bool will_read_all,
+                                  RertFileView *out);
+/** Release the view (unmap or free). NULL and cleared views are allowed. */
+RERT_API void rert_file_view_clear(RertFileView *view);
+
 /**
  * Write @p size bytes to @p path atomically: write "<path>.tmp.<pid>",
  * fsync, rename over @p path. On failure the temp file is removed and any

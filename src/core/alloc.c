@@ -7,9 +7,14 @@
 
 #include <rert/core.h>
 
-/* Header in front of every block: keeps the user pointer 64-byte aligned
- * so voxel buffers and ordinary blocks share one free(). */
+/* Header in front of every block: the user pointer is 64-byte aligned, so
+ * voxel buffers and ordinary blocks share one free(). The header holds the
+ * block size and the distance back to the pointer malloc/calloc returned.
+ * Blocks come from plain malloc/calloc (not aligned_alloc) so that zeroed
+ * blocks use calloc, which skips clearing memory fresh from the kernel
+ * (large voxel grids): the grid is then written once, not twice. */
 #define HEADER_BYTES ((size_t)64)
+#define ALIGN_BYTES ((size_t)64)
 
 static size_t fail_countdown; /* test hook only, see rert_alloc_fail_at */
 static size_t current_bytes;
@@ -53,7 +58,8 @@ static void *block_alloc(RertError *err, size_t size, bool zero)
     if (size == 0) {
         size = 1;
     }
-    if (__builtin_add_overflow(size, HEADER_BYTES, &total)) {
+    /* header, then up to ALIGN_BYTES - 1 bytes to reach the alignment */
+    if (__builtin_add_overflow(size, HEADER_BYTES + ALIGN_BYTES, &total)) {
         rert_error_set(err, RERT_ERR_LIMIT,
                        "allocation of %zu bytes overflows size_t", size);
         return NULL;
@@ -63,20 +69,20 @@ static void *block_alloc(RertError *err, size_t size, bool zero)
                        "out of memory allocating %zu bytes (injected)", size);
         return NULL;
     }
-    /* Round up to the alignment so aligned_alloc accepts the size. */
-    size_t rounded = (total + HEADER_BYTES - 1) / HEADER_BYTES * HEADER_BYTES;
-    unsigned char *base = aligned_alloc(HEADER_BYTES, rounded);
+    unsigned char *base = zero ? calloc(1, total) : malloc(total);
     if (base == NULL) {
         rert_error_set(err, RERT_ERR_NOMEM,
                        "out of memory allocating %zu bytes", size);
         return NULL;
     }
-    if (zero) {
-        memset(base + HEADER_BYTES, 0, size);
-    }
-    memcpy(base, &size, sizeof size);
+    uintptr_t first = (uintptr_t)base + HEADER_BYTES;
+    size_t offset = HEADER_BYTES +
+                    (size_t)((ALIGN_BYTES - first % ALIGN_BYTES) % ALIGN_BYTES);
+    unsigned char *user = base + offset;
+    memcpy(user - HEADER_BYTES, &size, sizeof size);
+    memcpy(user - HEADER_BYTES + sizeof size, &offset, sizeof offset);
     account(size, 0);
-    return base + HEADER_BYTES;
+    return user;
 }
 
 void *rert_alloc(RertError *err, size_t size)
@@ -105,13 +111,21 @@ static size_t block_size(const void *ptr)
     return size;
 }
 
+static size_t block_offset(const void *ptr)
+{
+    size_t offset;
+    memcpy(&offset, (const unsigned char *)ptr - HEADER_BYTES + sizeof(size_t),
+           sizeof offset);
+    return offset;
+}
+
 void rert_free(void *ptr)
 {
     if (ptr == NULL) {
         return;
     }
     account(0, block_size(ptr));
-    free((unsigned char *)ptr - HEADER_BYTES);
+    free((unsigned char *)ptr - block_offset(ptr));
 }
 
 void *rert_realloc_array(RertError *err, void *ptr, size_t n, size_t size)

@@ -13,9 +13,12 @@ RertDataset *rert_dataset_create(RertError *err)
     return rert_calloc(err, 1, sizeof(RertDataset));
 }
 
+/* Recursion through rert_dataset_destroy is bounded by the item depth. */
+// NOLINTNEXTLINE(misc-no-recursion): bounded, see above
 static void element_clear(RertElement *el)
 {
-    rert_free(el->value);
+    rert_free(el->owned);
+    el->owned = NULL;
     el->value = NULL;
     el->length = 0;
     for (size_t i = 0; i < el->item_count; i++) {
@@ -39,6 +42,7 @@ void rert_dataset_destroy(RertDataset *ds) // NOLINT(misc-no-recursion)
         element_clear(&ds->elements[i]);
     }
     rert_free(ds->elements);
+    rert_file_view_clear(&ds->backing);
     rert_free(ds);
 }
 
@@ -102,9 +106,27 @@ rert_dataset_slot(RertError *err, RertDataset *ds, uint32_t tag, const char *vr)
 
 void rert_element_take_value(RertElement *el, uint8_t *value, size_t length)
 {
-    rert_free(el->value);
+    rert_free(el->owned);
+    el->owned = value;
     el->value = value;
     el->length = length;
+}
+
+void rert_element_borrow_value(RertElement *el,
+                               const uint8_t *value,
+                               size_t length)
+{
+    rert_free(el->owned);
+    el->owned = NULL;
+    el->value = value;
+    el->length = length;
+}
+
+void rert_dataset_take_backing(RertDataset *ds, RertFileView *view)
+{
+    rert_file_view_clear(&ds->backing);
+    ds->backing = *view;
+    memset(view, 0, sizeof *view);
 }
 
 bool rert_element_add_item_take(RertError *err,
@@ -113,8 +135,9 @@ bool rert_element_add_item_take(RertError *err,
 {
     if (el->item_count == el->item_cap) {
         size_t ncap = el->item_cap == 0 ? 4 : el->item_cap * 2;
-        RertDataset **grown =
-            rert_realloc_array(err, el->items, ncap, sizeof *grown);
+        RertDataset **grown = rert_realloc_array(
+            err, el->items, ncap,
+            sizeof *grown); // NOLINT(bugprone-sizeof-expression): pointers
         if (grown == NULL) {
             return false;
         }
@@ -299,10 +322,39 @@ void rert_dataset_remove(RertDataset *ds, uint32_t tag)
     ds->count--;
 }
 
-/* Recursion depth equals the item nesting depth, bounded by the parser. */
-RertDataset *
-rert_dataset_clone(RertError *err,
-                   const RertDataset *ds) // NOLINT(misc-no-recursion)
+/* NOLINTBEGIN(misc-no-recursion): element_copy -> rert_dataset_clone ->
+ * clone_filtered -> element_copy; depth = item nesting, bounded by the
+ * parser's max_sequence_depth */
+
+/* Copy of one element into the empty slot @p dst (values are always
+ * copied, never borrowed: the copy outlives any backing). */
+static bool
+element_copy(RertError *err, RertElement *dst, const RertElement *src)
+{
+    dst->is_encapsulated = src->is_encapsulated;
+    if (src->length > 0) {
+        uint8_t *copy = rert_alloc(err, src->length);
+        if (copy == NULL) {
+            return false;
+        }
+        memcpy(copy, src->value, src->length);
+        rert_element_take_value(dst, copy, src->length);
+    }
+    for (size_t k = 0; k < src->item_count; k++) {
+        RertDataset *item = rert_dataset_clone(err, src->items[k]);
+        if (item == NULL || !rert_element_add_item_take(err, dst, item)) {
+            rert_dataset_destroy(item);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Copy of @p ds without top-level element @p skip when @p has_skip. */
+static RertDataset *clone_filtered(RertError *err,
+                                   const RertDataset *ds,
+                                   bool has_skip,
+                                   uint32_t skip)
 {
     RertDataset *copy = rert_dataset_create(err);
     if (copy == NULL) {
@@ -310,32 +362,30 @@ rert_dataset_clone(RertError *err,
     }
     for (size_t i = 0; i < ds->count; i++) {
         const RertElement *src = &ds->elements[i];
+        if (has_skip && src->tag == skip) {
+            continue;
+        }
         RertElement *dst = rert_dataset_slot(err, copy, src->tag, src->vr);
-        if (dst == NULL) {
+        if (dst == NULL || !element_copy(err, dst, src)) {
             rert_dataset_destroy(copy);
             return NULL;
-        }
-        dst->is_encapsulated = src->is_encapsulated;
-        if (src->length > 0) {
-            dst->value = rert_alloc(err, src->length);
-            if (dst->value == NULL) {
-                rert_dataset_destroy(copy);
-                return NULL;
-            }
-            memcpy(dst->value, src->value, src->length);
-            dst->length = src->length;
-        }
-        for (size_t k = 0; k < src->item_count; k++) {
-            RertDataset *item = rert_dataset_clone(err, src->items[k]);
-            if (item == NULL || !rert_element_add_item_take(err, dst, item)) {
-                rert_dataset_destroy(item);
-                rert_dataset_destroy(copy);
-                return NULL;
-            }
         }
     }
     return copy;
 }
+
+RertDataset *rert_dataset_clone_except(RertError *err,
+                                       const RertDataset *ds,
+                                       uint32_t skip_tag)
+{
+    return clone_filtered(err, ds, true, skip_tag);
+}
+
+RertDataset *rert_dataset_clone(RertError *err, const RertDataset *ds)
+{
+    return clone_filtered(err, ds, false, 0);
+}
+/* NOLINTEND(misc-no-recursion) */
 
 size_t rert_dataset_count(const RertDataset *ds)
 {

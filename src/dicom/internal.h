@@ -8,7 +8,9 @@ struct RertElement {
     uint32_t tag;
     char vr[3];
     bool is_encapsulated;
-    uint8_t *value; /* owned; NULL when empty */
+    const uint8_t *value; /* the bytes: owned, or borrowed from the data
+                             set's backing; NULL when empty */
+    uint8_t *owned;       /* == value when owned, NULL when borrowed */
     size_t length;
     RertDataset **items; /* owned; SQ only */
     size_t item_count;
@@ -19,6 +21,8 @@ struct RertDataset {
     RertElement *elements; /* sorted by tag, unique */
     size_t count;
     size_t cap;
+    RertFileView backing; /* owned: the loaded file when top-level values
+                             borrow from it (rert_dicom_load), else empty */
 };
 
 /* Insert or replace an element with @p tag and @p vr, returning it empty
@@ -29,6 +33,13 @@ RertElement *rert_dataset_slot(RertError *err,
                                const char *vr);
 /* Take ownership of @p value (rert allocated) as the element's bytes. */
 void rert_element_take_value(RertElement *el, uint8_t *value, size_t length);
+/* Point the element at @p length bytes of its data set's backing (not
+ * owned; valid while the data set lives). */
+void rert_element_borrow_value(RertElement *el,
+                               const uint8_t *value,
+                               size_t length);
+/* Keep @p view alive (takes it) as the backing of @p ds's borrowed values. */
+void rert_dataset_take_backing(RertDataset *ds, RertFileView *view);
 /* Append @p item (owned on success) to sequence element @p el. */
 bool rert_element_add_item_take(RertError *err,
                                 RertElement *el,

@@ -40,7 +40,16 @@ typedef struct Parser {
     bool stop_before_pixel_data;
     bool stopped;
     size_t element_count;
+    /* Zero-copy loading: large values of this data set (the top level of
+     * a file loaded by rert_dicom_load) point into the file's bytes, which
+     * the data set then keeps; NULL: every value is copied. */
+    RertDataset *borrow_into;
+    size_t borrowed;
 } Parser;
+
+/* Values at least this large are borrowed rather than copied when allowed:
+ * pixel data and other bulk values, not the small header values. */
+#define BORROW_MIN_BYTES ((size_t)65536)
 
 typedef struct Header {
     uint32_t tag;
@@ -215,6 +224,15 @@ static bool store_value(
 {
     const uint8_t *src = NULL;
     (void)take(p, h->length, &src);
+    if (ds == p->borrow_into && !sx.is_big && h->length >= BORROW_MIN_BYTES) {
+        RertElement *el = rert_dataset_slot(p->err, ds, h->tag, vr);
+        if (el == NULL) {
+            return false;
+        }
+        rert_element_borrow_value(el, src, h->length);
+        p->borrowed++;
+        return true;
+    }
     uint8_t *copy = NULL;
     if (h->length > 0) {
         copy = rert_alloc(p->err, h->length);
@@ -692,6 +710,7 @@ static bool parse_body(Parser *p, RertDataset *ds, const RertTransferSyntax *ts)
     Parser q = *p;
     rert_reader_init(&q.r, inflated.data, inflated.size, p->r.name);
     q.suffix = " (inflated data)";
+    q.borrow_into = NULL; /* the inflated bytes are freed below */
     bool ok = parse_dataset(&q, sx, ds, NO_END, 0, false);
     p->stopped = q.stopped;
     p->element_count = q.element_count;
@@ -708,12 +727,15 @@ RertDicomParseOptions rert_dicom_parse_options_default(void)
     return options;
 }
 
-RertDataset *rert_dicom_parse(RertError *err,
-                              const void *data,
-                              size_t size,
-                              const char *name,
-                              const RertDicomParseOptions *options,
-                              RertDicomFileInfo *info)
+/* rert_dicom_parse; with @p backing, large values borrow from the bytes
+ * and the data set takes @p backing (else it stays with the caller). */
+static RertDataset *parse_bytes(RertError *err,
+                                const void *data,
+                                size_t size,
+                                const char *name,
+                                const RertDicomParseOptions *options,
+                                RertDicomFileInfo *info,
+                                RertFileView *backing)
 {
     RertDicomParseOptions opts =
         options != NULL ? *options : rert_dicom_parse_options_default();
@@ -749,6 +771,7 @@ RertDataset *rert_dicom_parse(RertError *err,
     if (ds == NULL) {
         return NULL;
     }
+    p.borrow_into = backing != NULL ? ds : NULL;
     const RertTransferSyntax *ts = NULL;
     bool ok = parse_meta(&p, ds, &info->has_meta) &&
               (ts = choose_syntax(&p, ds, info)) != NULL &&
@@ -757,7 +780,20 @@ RertDataset *rert_dicom_parse(RertError *err,
         rert_dataset_destroy(ds);
         return NULL;
     }
+    if (p.borrowed > 0) {
+        rert_dataset_take_backing(ds, backing);
+    }
     return ds;
+}
+
+RertDataset *rert_dicom_parse(RertError *err,
+                              const void *data,
+                              size_t size,
+                              const char *name,
+                              const RertDicomParseOptions *options,
+                              RertDicomFileInfo *info)
+{
+    return parse_bytes(err, data, size, name, options, info, NULL);
 }
 
 RertDataset *rert_dicom_load(RertError *err,
@@ -767,12 +803,17 @@ RertDataset *rert_dicom_load(RertError *err,
 {
     RertDicomParseOptions opts =
         options != NULL ? *options : rert_dicom_parse_options_default();
-    RertBytes bytes = {NULL, 0};
-    if (!rert_file_load(err, path, opts.limits.max_file_bytes, &bytes)) {
+    /* A mapped view: no copy of the file; a header-only parse touches only
+     * the first pages, a full parse asks for every page at once. */
+    RertFileView view;
+    if (!rert_file_view_load(err, path, opts.limits.max_file_bytes,
+                             !opts.stop_before_pixel_data, &view)) {
         return NULL;
     }
+    /* Large values (pixel data) borrow from the view instead of being
+     * copied; the data set then keeps the view until it is destroyed. */
     RertDataset *ds =
-        rert_dicom_parse(err, bytes.data, bytes.size, path, &opts, info);
-    rert_bytes_clear(&bytes);
+        parse_bytes(err, view.data, view.size, path, &opts, info, &view);
+    rert_file_view_clear(&view); /* no-op when the data set took it */
     return ds;
 }

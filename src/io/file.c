@@ -1,15 +1,45 @@
-/* Whole-file loading with a size limit, atomic writes, folder walking. */
+/* Whole-file loading with a size limit (read, or mapped without a copy),
+ * atomic writes, folder walking. */
+/* MAP_POPULATE is a Linux extension: glibc shows it with _DEFAULT_SOURCE. */
+#define _DEFAULT_SOURCE 1
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <rert/core.h>
 #include <rert/io.h>
+
+/* Open @p path as a regular file of at most @p max_bytes; -1 on error. */
+static int
+open_regular(RertError *err, const char *path, size_t max_bytes, size_t *size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        rert_error_set(err, RERT_ERR_IO, "%s: cannot open: %s", path,
+                       strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        rert_error_set(err, RERT_ERR_IO, "%s: not a regular file", path);
+        return -1;
+    }
+    *size = (size_t)st.st_size;
+    if (*size > max_bytes) {
+        close(fd);
+        rert_error_set(err, RERT_ERR_LIMIT, "%s: file is %zu bytes, limit %zu",
+                       path, *size, max_bytes);
+        return -1;
+    }
+    return fd;
+}
 
 bool rert_file_load(RertError *err,
                     const char *path,
@@ -18,22 +48,10 @@ bool rert_file_load(RertError *err,
 {
     out->data = NULL;
     out->size = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    size_t size = 0;
+    int fd = open_regular(err, path, max_bytes, &size);
     if (fd < 0) {
-        return rert_error_set(err, RERT_ERR_IO, "%s: cannot open: %s", path,
-                              strerror(errno));
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return rert_error_set(err, RERT_ERR_IO, "%s: not a regular file", path);
-    }
-    size_t size = (size_t)st.st_size;
-    if (size > max_bytes) {
-        close(fd);
-        return rert_error_set(err, RERT_ERR_LIMIT,
-                              "%s: file is %zu bytes, limit %zu", path, size,
-                              max_bytes);
+        return false;
     }
     uint8_t *data = rert_alloc(err, size);
     if (data == NULL) {
@@ -60,6 +78,60 @@ bool rert_file_load(RertError *err,
     out->data = data;
     out->size = size;
     return true;
+}
+
+bool rert_file_view_load(RertError *err,
+                         const char *path,
+                         size_t max_bytes,
+                         bool will_read_all,
+                         RertFileView *out)
+{
+    memset(out, 0, sizeof *out);
+    size_t size = 0;
+    int fd = open_regular(err, path, max_bytes, &size);
+    if (fd < 0) {
+        return false;
+    }
+    void *map = MAP_FAILED;
+    if (size > 0) {
+        /* MAP_POPULATE (Linux) maps every page in one call: far cheaper
+         * than one fault per page when the whole file will be read. */
+        int flags = MAP_PRIVATE;
+#ifdef MAP_POPULATE
+        flags |= will_read_all ? MAP_POPULATE : 0;
+#else
+        (void)will_read_all;
+#endif
+        map = mmap(NULL, size, PROT_READ, flags, fd, 0);
+    }
+    close(fd);
+    if (map != MAP_FAILED) {
+        out->mapping = map;
+        out->data = map;
+        out->size = size;
+        return true;
+    }
+    /* Empty files, or file systems without mmap: read it. */
+    RertBytes bytes = {NULL, 0};
+    if (!rert_file_load(err, path, max_bytes, &bytes)) {
+        return false;
+    }
+    out->owned = bytes.data;
+    out->data = bytes.data;
+    out->size = bytes.size;
+    return true;
+}
+
+void rert_file_view_clear(RertFileView *view)
+{
+    if (view == NULL) {
+        return;
+    }
+    if (view->mapping != NULL) {
+        (void)munmap(view->mapping, view->size);
+    }
+    rert_free(view->owned);
+    memset(view, 0, sizeof *view);
 }
 
 void rert_bytes_clear(RertBytes *bytes)

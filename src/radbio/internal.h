@@ -14,6 +14,18 @@
  * enough to balance load. Results never depend on it. */
 #define RADBIO_BLOCK_VOXELS ((size_t)16384)
 
+/* Hot voxel loops get an AVX2 copy next to the baseline one, chosen once at
+ * load time (GNU ifunc). The clones run the same IEEE operations in the
+ * same order (the avx2 target has no FMA, so nothing is contracted), so
+ * results are identical on every x86-64 machine; only the vector width
+ * differs. Elsewhere, or without ifunc support, the attribute is empty. */
+#if defined(__x86_64__) && defined(__linux__) &&                               \
+    (defined(__clang__) ? __clang_major__ >= 14 : __GNUC__ >= 8)
+#define RADBIO_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define RADBIO_VECTOR_CLONES
+#endif
+
 /* Resolved LQ-L settings for one alpha/beta: is_lql false means plain LQ. */
 typedef struct LqForm {
     bool is_lql;

@@ -1,12 +1,16 @@
 /* Whole-grid voxel kernels: physical dose -> BED/EQDx (LQ or LQ-L),
  * remaining budget -> maximum physical dose, physical -> RBE-weighted dose.
- * Each voxel uses the same inline formula as the scalar API (internal.h),
- * so kernel and scalar results agree exactly. OpenMP splits the voxels into
- * fixed blocks; every voxel is computed independently and the reductions
- * are integer counts and exact minima, so results do not depend on the
- * thread count. */
+ * LQ-L, inverse and RBE voxels use the scalar API's inline formulas
+ * (internal.h); plain LQ uses the algebraically equal D(ab + D/n)/(ab + x)
+ * with per-call constants, which agrees with the scalar API to double
+ * rounding (the float result differs by at most an ulp). OpenMP splits the
+ * voxels into fixed blocks; every voxel is computed independently and the
+ * reductions are integer counts and exact minima, so results do not depend
+ * on the thread count. */
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rert/radbio.h>
 
@@ -148,9 +152,115 @@ static Tally tally_empty(void)
     return t;
 }
 
-/* Forward LQ/LQ-L over voxels [begin, end); stops at the first invalid
- * voxel, whose index goes to t->first_bad. */
-static void forward_block(const BioCtx *c,
+/* ---- forward kernel. Plain LQ runs one branch-free loop per block that
+ * computes every voxel and counts invalid voxels and negative doses on the
+ * way (vectorised; the counts are plain integers). Only when a count is
+ * non-zero does a second look at the (cached) block find the first invalid
+ * voxel or the lowest negative dose. LQ-L checks the block first, then
+ * applies the scalar formula. */
+
+/* Per-block counts; a block has at most RADBIO_BLOCK_VOXELS voxels, so
+ * 32-bit counters (cheaper in vector loops) cannot overflow. */
+typedef struct Counts {
+    uint32_t bad;      /* non-finite dose or alpha/beta not finite > 0 */
+    uint32_t negative; /* dose < 0 */
+} Counts;
+
+/* 1 when @p v is finite (NaN fails both comparisons), else 0 */
+static inline uint32_t is_finite_f(float v)
+{
+    return (uint32_t)(v >= -FLT_MAX) & (uint32_t)(v <= FLT_MAX);
+}
+
+/* 1 when alpha/beta @p ab is finite and > 0, else 0 */
+static inline uint32_t is_ab_ok_f(float ab)
+{
+    return (uint32_t)(ab > 0.0f) & (uint32_t)(ab <= FLT_MAX);
+}
+
+/* Negative doses count as 0; -0.0 and positive values pass unchanged.
+ * Written as a bit mask: gcc does not vectorise the ?: form of a float
+ * select without -fno-trapping-math. */
+static inline double clamped(float v)
+{
+    uint32_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    bits &= (uint32_t)(v < 0.0f) - 1u; /* all zero bits (+0.0) if v < 0 */
+    float kept;
+    memcpy(&kept, &bits, sizeof kept);
+    return (double)kept;
+}
+
+/* Plain LQ, one alpha/beta: BED = D(1 + d/ab) = D(ab + D/n)/ab and EQDx =
+ * D(ab + D/n)/(ab + x), i.e. D(ab + D/n) times the constant @p k. */
+RADBIO_VECTOR_CLONES static Counts lq_const_block(double ab,
+                                                  double inv_n,
+                                                  double k,
+                                                  const float *restrict dose,
+                                                  float *restrict out,
+                                                  size_t begin,
+                                                  size_t end)
+{
+    uint32_t bad = 0;
+    uint32_t negative = 0;
+    for (size_t i = begin; i < end; i++) {
+        float v = dose[i];
+        bad += 1u - is_finite_f(v);
+        negative += (uint32_t)(v < 0.0f);
+        double d = clamped(v);
+        out[i] = (float)(d * (ab + d * inv_n) * k);
+    }
+    Counts n = {bad, negative};
+    return n;
+}
+
+/* Plain LQ with a per-voxel alpha/beta: D(ab + D/n)/(ab + x). */
+RADBIO_VECTOR_CLONES static Counts lq_map_block(const float *restrict ab_map,
+                                                double inv_n,
+                                                double x,
+                                                const float *restrict dose,
+                                                float *restrict out,
+                                                size_t begin,
+                                                size_t end)
+{
+    uint32_t bad = 0;
+    uint32_t negative = 0;
+    for (size_t i = begin; i < end; i++) {
+        float v = dose[i];
+        bad += 2u - is_finite_f(v) - is_ab_ok_f(ab_map[i]);
+        negative += (uint32_t)(v < 0.0f);
+        double d = clamped(v);
+        double ab = (double)ab_map[i];
+        out[i] = (float)(d * (ab + d * inv_n) / (ab + x));
+    }
+    Counts n = {bad, negative};
+    return n;
+}
+
+static Counts scan_block(const BioCtx *c,
+                         const float *restrict dose,
+                         size_t begin,
+                         size_t end)
+{
+    uint32_t bad = 0;
+    uint32_t negative = 0;
+    for (size_t i = begin; i < end; i++) {
+        bad += 1u - is_finite_f(dose[i]);
+        negative += (uint32_t)(dose[i] < 0.0f);
+    }
+    if (c->ab_map != NULL) {
+        const float *restrict ab_map = c->ab_map;
+        for (size_t i = begin; i < end; i++) {
+            bad += 1u - is_ab_ok_f(ab_map[i]);
+        }
+    }
+    Counts n = {bad, negative};
+    return n;
+}
+
+/* LQ-L (or plain LQ with an extreme alpha/beta): the scalar API's
+ * per-voxel formula, counting linear-branch voxels (inputs checked). */
+static void general_block(const BioCtx *c,
                           const float *restrict dose,
                           float *restrict out,
                           size_t begin,
@@ -159,20 +269,71 @@ static void forward_block(const BioCtx *c,
 {
     for (size_t i = begin; i < end; i++) {
         double ab = c->ab_map != NULL ? (double)c->ab_map[i] : c->ab_const;
-        double dose_gy = (double)dose[i];
-        if (!isfinite(dose_gy) || !ab_voxel_ok(ab)) {
-            t->first_bad = i;
-            return;
-        }
-        if (dose_gy < 0.0) {
-            t->negative++;
-            t->most_negative = fmin(t->most_negative, dose_gy);
-            dose_gy = 0.0;
-        }
-        double d = dose_gy / c->n;
-        t->linear += (c->form.is_lql && d > c->form.dt_gy) ? 1u : 0u;
+        double d = clamped(dose[i]) / c->n;
+        t->linear += c->form.is_lql && d > c->form.dt_gy ? 1u : 0u;
         double bed = c->n * lq_bed_per_fraction(&c->form, d, ab);
         out[i] = (float)(c->is_eqdx ? bed / (1.0 + c->x / ab) : bed);
+    }
+}
+
+/* Index of the first voxel with a non-finite dose or a bad alpha/beta. */
+static size_t first_invalid(const BioCtx *c,
+                            const float *restrict dose,
+                            size_t begin,
+                            size_t end)
+{
+    for (size_t i = begin; i < end; i++) {
+        double ab = c->ab_map != NULL ? (double)c->ab_map[i] : c->ab_const;
+        if (!isfinite(dose[i]) || !ab_voxel_ok(ab)) {
+            return i;
+        }
+    }
+    return end; /* not reached: the counts said there is one */
+}
+
+static double lowest_dose(const float *restrict dose, size_t begin, size_t end)
+{
+    double lowest = 0.0;
+    for (size_t i = begin; i < end; i++) {
+        lowest = fmin(lowest, (double)dose[i]);
+    }
+    return lowest;
+}
+
+/* Forward LQ/LQ-L over voxels [begin, end); an invalid voxel stops the
+ * block with its index in t->first_bad (the output is then unspecified). */
+static void forward_block(const BioCtx *c,
+                          const float *restrict dose,
+                          float *restrict out,
+                          size_t begin,
+                          size_t end,
+                          Tally *t)
+{
+    double inv_n = 1.0 / c->n;
+    double x = c->is_eqdx ? c->x : 0.0;
+    Counts n;
+    /* An alpha/beta beyond float range (only possible as a constant) could
+     * overflow D * ab in the fast form: use the scalar formula there. */
+    bool is_general =
+        c->form.is_lql || (c->ab_map == NULL && c->ab_const > (double)FLT_MAX);
+    if (is_general) {
+        n = scan_block(c, dose, begin, end);
+        if (n.bad == 0) {
+            general_block(c, dose, out, begin, end, t);
+        }
+    } else if (c->ab_map == NULL) {
+        n = lq_const_block(c->ab_const, inv_n, 1.0 / (c->ab_const + x), dose,
+                           out, begin, end);
+    } else {
+        n = lq_map_block(c->ab_map, inv_n, x, dose, out, begin, end);
+    }
+    if (n.bad > 0) {
+        t->first_bad = first_invalid(c, dose, begin, end);
+        return;
+    }
+    t->negative = n.negative;
+    if (n.negative > 0) {
+        t->most_negative = lowest_dose(dose, begin, end);
     }
 }
 
@@ -212,7 +373,9 @@ static void inverse_block(const BioCtx *c,
 typedef enum BioDirection { BIO_FORWARD, BIO_INVERSE } BioDirection;
 
 /* Run one kernel over all blocks in parallel. The reductions are integer
- * counts and exact minima, so the tally is thread-count independent. */
+ * counts and exact minima, so the tally is thread-count independent, and
+ * blocks may go to whichever thread is free (dynamic schedule: a thread
+ * that starts late on a busy machine does not hold the others up). */
 static Tally bio_run(const BioCtx *ctx,
                      BioDirection dir,
                      const float *restrict in,
@@ -226,7 +389,7 @@ static Tally bio_run(const BioCtx *ctx,
     size_t linear = 0;
     size_t no_budget = 0;
     double most_negative = 0.0;
-#pragma omp parallel for default(none) schedule(static)                       \
+#pragma omp parallel for default(none) schedule(dynamic)                      \
     shared(ctx, in, out, out2) firstprivate(dir, nblocks, voxel_count)         \
     reduction(min : first_bad, most_negative)                                  \
     reduction(+ : negative, linear, no_budget)

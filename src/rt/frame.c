@@ -205,11 +205,7 @@ void rt_transfer_syntax(const RertDataset *ds, char out[RERT_UID_SIZE])
 
 RertDataset *rt_header_clone(RertError *err, const RertDataset *ds)
 {
-    RertDataset *copy = rert_dataset_clone(err, ds);
-    if (copy != NULL) {
-        rert_dataset_remove(copy, TAG_PIXEL_DATA);
-    }
-    return copy;
+    return rert_dataset_clone_except(err, ds, TAG_PIXEL_DATA);
 }
 
 bool rt_pixel_format_read(RertError *err,

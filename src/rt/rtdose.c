@@ -336,26 +336,10 @@ static bool fill_voxels(RertError *err,
     }
     char ts[RERT_UID_SIZE];
     rt_transfer_syntax(ds, ts);
-    RertBytes bytes = {NULL, 0};
-    if (!rert_dicom_decode_pixels(err, ds, ts, limits, &bytes)) {
-        return false;
-    }
     size_t count = rert_grid_voxel_count(rert_volume_geometry(volume));
-    size_t expected = 0;
-    bool ok = rert_mul_size(err, count, fmt.bits_allocated / 8, &expected);
-    if (ok && bytes.size < expected) {
-        ok = rert_error_set(err, RERT_ERR_PARSE,
-                            "(7FE0,0010) pixel data is %zu bytes, expected "
-                            "rows x columns x frames x %u = %zu",
-                            bytes.size, fmt.bits_allocated / 8, expected);
-    }
-    float *out = rert_volume_data(volume);
     double factor = scale->scaling * scale->to_gy;
-    for (size_t v = 0; ok && v < count; v++) {
-        out[v] = (float)(rt_pixel_value(bytes.data, v, &fmt) * factor);
-    }
-    rert_bytes_clear(&bytes);
-    return ok;
+    return rert_dicom_decode_pixels_float(err, ds, ts, limits, factor, 0.0,
+                                          rert_volume_data(volume), count);
 }
 
 static bool read_identity(RertError *err, const RertDataset *ds, RertDose *dose)

@@ -518,24 +518,8 @@ static bool decode_slice(RertError *err,
     }
     char ts[RERT_UID_SIZE];
     rt_transfer_syntax(ds, ts);
-    RertBytes bytes = {NULL, 0};
-    if (!rert_dicom_decode_pixels(err, ds, ts, limits, &bytes)) {
-        return false;
-    }
-    size_t need = 0;
-    bool ok = rert_mul_size(err, count, fmt.bits_allocated / 8, &need);
-    if (ok && bytes.size < need) {
-        ok = rert_error_set(err, RERT_ERR_PARSE,
-                            "(7FE0,0010) pixel data is %zu bytes, expected "
-                            "rows x columns x %u = %zu",
-                            bytes.size, fmt.bits_allocated / 8, need);
-    }
-    for (size_t v = 0; ok && v < count; v++) {
-        out[v] =
-            (float)(rt_pixel_value(bytes.data, v, &fmt) * slope + intercept);
-    }
-    rert_bytes_clear(&bytes);
-    return ok;
+    return rert_dicom_decode_pixels_float(err, ds, ts, limits, slope, intercept,
+                                          out, count);
 }
 
 static bool load_pixels(RertError *err,
