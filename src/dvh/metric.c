@@ -11,10 +11,22 @@
 
 #define FORMS "Dmin, Dmean, Dmax, Volume, D<x>%%, D<x>cc, V<x>Gy or V<x>Gy%%"
 
+/* One character folded to lower or upper case (helpers: glibc's
+ * tolower()/toupper() macros expand to nested conditionals at every use). */
+static int fold_case(char c)
+{
+    return tolower((unsigned char)c);
+}
+
+static char upper_case(char c)
+{
+    return (char)toupper((unsigned char)c);
+}
+
 static bool equals_nocase(const char *a, const char *b, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        if (tolower((unsigned char)a[i]) != tolower((unsigned char)b[i])) {
+        if (fold_case(a[i]) != fold_case(b[i])) {
             return false;
         }
     }
@@ -37,7 +49,8 @@ static bool has_suffix(const char *text, size_t len, const char *suffix)
 static bool parse_number(
     RertError *err, const char *text, const char *s, size_t n, double *out)
 {
-    size_t digits = 0, dots = 0;
+    size_t digits = 0;
+    size_t dots = 0;
     for (size_t i = 0; i < n; i++) {
         digits += isdigit((unsigned char)s[i]) ? 1u : 0u;
         dots += s[i] == '.' ? 1u : 0u;
@@ -70,6 +83,52 @@ static bool set_simple(const char *t, size_t len, RertDvhMetric *out)
     return false;
 }
 
+/* Kind of a D<x>cc, D<x>%, V<x>Gy% or V<x>Gy name from its upper-cased
+ * first letter and its suffix (ignoring case); the suffix as written in
+ * canonical names, or NULL when no form matches. */
+static const char *
+classify(const char *text, size_t len, char first, RertDvhMetricKind *kind)
+{
+    /* Longer suffixes before their tails ("Gy%" before "Gy"). */
+    static const struct {
+        const char *suffix;
+        RertDvhMetricKind kind;
+        char first;
+    } forms[] = {{"cc", RERT_DVH_METRIC_D_CC, 'D'},
+                 {"%", RERT_DVH_METRIC_D_PCT, 'D'},
+                 {"Gy%", RERT_DVH_METRIC_V_PCT, 'V'},
+                 {"Gy", RERT_DVH_METRIC_V_CC, 'V'}};
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        if (first == forms[i].first && has_suffix(text, len, forms[i].suffix)) {
+            *kind = forms[i].kind;
+            return forms[i].suffix;
+        }
+    }
+    return NULL;
+}
+
+/* The x of @p text (the n characters after the first letter) into
+ * out->value, checked: short enough for out->name, a plain decimal
+ * number, at most 100 for D<x>%. */
+static bool
+parse_value(RertError *err, const char *text, size_t n, RertDvhMetric *out)
+{
+    if (n >= sizeof out->name - 5) {
+        return rert_error_set(err, RERT_ERR_PARSE,
+                              "DVH metric '%s': number too long", text);
+    }
+    if (!parse_number(err, text, text + 1, n, &out->value)) {
+        return false;
+    }
+    if (out->kind == RERT_DVH_METRIC_D_PCT && out->value > 100.0) {
+        return rert_error_set(err, RERT_ERR_PARSE,
+                              "DVH metric '%s': percentage %g, expected 0 "
+                              "to 100",
+                              text, out->value);
+    }
+    return true;
+}
+
 bool rert_dvh_metric_parse(RertError *err, const char *text, RertDvhMetric *out)
 {
     if (text == NULL || out == NULL) {
@@ -81,38 +140,15 @@ bool rert_dvh_metric_parse(RertError *err, const char *text, RertDvhMetric *out)
     if (set_simple(text, len, out)) {
         return true;
     }
-    const char *suffix = NULL;
-    char first = (char)toupper((unsigned char)(len > 0 ? text[0] : ' '));
-    if (first == 'D' && has_suffix(text, len, "cc")) {
-        out->kind = RERT_DVH_METRIC_D_CC;
-        suffix = "cc";
-    } else if (first == 'D' && has_suffix(text, len, "%")) {
-        out->kind = RERT_DVH_METRIC_D_PCT;
-        suffix = "%";
-    } else if (first == 'V' && has_suffix(text, len, "Gy%")) {
-        out->kind = RERT_DVH_METRIC_V_PCT;
-        suffix = "Gy%";
-    } else if (first == 'V' && has_suffix(text, len, "Gy")) {
-        out->kind = RERT_DVH_METRIC_V_CC;
-        suffix = "Gy";
-    } else {
+    char first = upper_case(len > 0 ? text[0] : ' ');
+    const char *suffix = classify(text, len, first, &out->kind);
+    if (suffix == NULL) {
         return rert_error_set(err, RERT_ERR_PARSE,
                               "DVH metric '%s': expected " FORMS, text);
     }
     size_t n = len - 1 - strlen(suffix);
-    if (n >= sizeof out->name - 5 ||
-        !parse_number(err, text, text + 1, n, &out->value)) {
-        if (n >= sizeof out->name - 5) {
-            rert_error_set(err, RERT_ERR_PARSE,
-                           "DVH metric '%s': number too long", text);
-        }
+    if (!parse_value(err, text, n, out)) {
         return false;
-    }
-    if (out->kind == RERT_DVH_METRIC_D_PCT && out->value > 100.0) {
-        return rert_error_set(err, RERT_ERR_PARSE,
-                              "DVH metric '%s': percentage %g, expected 0 "
-                              "to 100",
-                              text, out->value);
     }
     (void)snprintf(out->name, sizeof out->name, "%c%.*s%s", first, (int)n,
                    text + 1, suffix);

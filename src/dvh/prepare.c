@@ -162,7 +162,10 @@ static bool collect_polygons(RertError *err, DvhRoiWork *w)
         rert_free(zi);
         return false;
     }
-    size_t few = 0, flat = 0, first_few = 0, first_flat = 0;
+    size_t few = 0;
+    size_t flat = 0;
+    size_t first_few = 0;
+    size_t first_flat = 0;
     for (size_t i = 0; i < w->count && !w->failed; i++) {
         int r = check_polygon(w, i, &few, &flat, &first_few, &first_flat);
         if (r == 1) {
@@ -259,8 +262,47 @@ static bool median_spacing(RertError *err, const DvhRoiWork *w, double *out)
     return true;
 }
 
-/* Slab of each plane: half-way to its neighbours; beside a gap or at the
- * ends, an end cap of half the plane's other spacing (or none). */
+/* Spacing of a structure with one contour plane: the given thickness, or
+ * one dose voxel along z; noted in a warning. */
+static bool single_plane_spacing(RertError *err,
+                                 DvhRoiWork *w,
+                                 const DvhDoseInfo *dose,
+                                 const RertDvhOptions *o,
+                                 double *nominal)
+{
+    *nominal = o->single_plane_thickness_mm > 0.0 ? o->single_plane_thickness_mm
+                                                  : dose->sz_mm;
+    return dvh_warn(err, w, "one contour plane only: slab thickness %g mm (%s)",
+                    o->end_caps == RERT_DVH_END_CAPS_NONE ? 0.0 : *nominal,
+                    o->single_plane_thickness_mm > 0.0
+                        ? "as given"
+                        : "one dose voxel along z");
+}
+
+/* Slab of plane k: half-way to its neighbours; on a side that is open (a
+ * spacing over limit, or no neighbour), an end cap of half the plane's
+ * other spacing (nominal when both sides are open) or, without caps,
+ * none. Returns whether the spacing above k is a gap between planes. */
+static bool
+set_slab(DvhRoiWork *w, size_t k, double limit, double nominal, bool caps)
+{
+    DvhPlane *p = &w->planes[k];
+    double below = k > 0 ? p->z_mm - w->planes[k - 1].z_mm : HUGE_VAL;
+    double above =
+        k + 1 < w->plane_count ? w->planes[k + 1].z_mm - p->z_mm : HUGE_VAL;
+    bool below_open = below > limit;
+    bool above_open = above > limit;
+    double cap_base = !above_open ? above : (!below_open ? below : nominal);
+    double cap_top = !below_open ? below : (!above_open ? above : nominal);
+    p->zlo_mm =
+        p->z_mm - (below_open ? (caps ? 0.5 * cap_base : 0.0) : 0.5 * below);
+    p->zhi_mm =
+        p->z_mm + (above_open ? (caps ? 0.5 * cap_top : 0.0) : 0.5 * above);
+    return k + 1 < w->plane_count && above_open;
+}
+
+/* Slab of each plane (set_slab()), gaps wider than DVH_GAP_FACTOR times
+ * the median plane spacing noted in a warning. */
 static bool set_slabs(RertError *err,
                       DvhRoiWork *w,
                       const DvhDoseInfo *dose,
@@ -270,36 +312,15 @@ static bool set_slabs(RertError *err,
     if (!median_spacing(err, w, &nominal)) {
         return false;
     }
-    if (w->plane_count == 1) {
-        nominal = o->single_plane_thickness_mm > 0.0
-                      ? o->single_plane_thickness_mm
-                      : dose->sz_mm;
-        if (!dvh_warn(err, w,
-                      "one contour plane only: slab thickness %g mm (%s)",
-                      o->end_caps == RERT_DVH_END_CAPS_NONE ? 0.0 : nominal,
-                      o->single_plane_thickness_mm > 0.0
-                          ? "as given"
-                          : "one dose voxel along z")) {
-            return false;
-        }
+    if (w->plane_count == 1 &&
+        !single_plane_spacing(err, w, dose, o, &nominal)) {
+        return false;
     }
     double limit = DVH_GAP_FACTOR * nominal;
+    bool caps = o->end_caps == RERT_DVH_END_CAPS_HALF;
     size_t gaps = 0;
     for (size_t k = 0; k < w->plane_count; k++) {
-        DvhPlane *p = &w->planes[k];
-        double below = k > 0 ? p->z_mm - w->planes[k - 1].z_mm : HUGE_VAL;
-        double above =
-            k + 1 < w->plane_count ? w->planes[k + 1].z_mm - p->z_mm : HUGE_VAL;
-        bool below_open = below > limit;
-        bool above_open = above > limit;
-        gaps += (k + 1 < w->plane_count && above_open) ? 1 : 0;
-        double cap_base = !above_open ? above : (!below_open ? below : nominal);
-        double cap_top = !below_open ? below : (!above_open ? above : nominal);
-        bool caps = o->end_caps == RERT_DVH_END_CAPS_HALF;
-        p->zlo_mm = p->z_mm -
-                    (below_open ? (caps ? 0.5 * cap_base : 0.0) : 0.5 * below);
-        p->zhi_mm =
-            p->z_mm + (above_open ? (caps ? 0.5 * cap_top : 0.0) : 0.5 * above);
+        gaps += set_slab(w, k, limit, nominal, caps) ? 1 : 0;
     }
     if (gaps > 0) {
         return dvh_warn(err, w,
@@ -397,7 +418,10 @@ edge_rows(const DvhGrid *g, double ya, double yb, int64_t *r0, int64_t *r1)
 /* Rows and crossing counts of one plane, with a guard on the extent. */
 static bool plane_extent(DvhRoiWork *w, DvhPlane *p, double max_samples)
 {
-    double ylo = HUGE_VAL, yhi = -HUGE_VAL, xlo = HUGE_VAL, xhi = -HUGE_VAL;
+    double ylo = HUGE_VAL;
+    double yhi = -HUGE_VAL;
+    double xlo = HUGE_VAL;
+    double xhi = -HUGE_VAL;
     for (size_t a = 0; a < p->count; a++) {
         const RertPolygon *pa = &w->polygons[w->order[p->first + a]];
         for (size_t i = 0; i < pa->count; i++) {
@@ -417,7 +441,8 @@ static bool plane_extent(DvhRoiWork *w, DvhPlane *p, double max_samples)
                  p->z_mm, xhi - xlo, yhi - ylo, max_samples);
         return false;
     }
-    int64_t r0, r1;
+    int64_t r0;
+    int64_t r1;
     edge_rows(&w->grid, ylo, yhi, &r0, &r1);
     p->row0 = r0;
     p->rows = r1 > r0 ? (size_t)(r1 - r0) : 0;

@@ -56,7 +56,8 @@ edge_rows(const DvhGrid *g, double ya, double yb, int64_t *r0, int64_t *r1)
         for (size_t i_ = 0; i_ < pa_->count; i_++) {                           \
             const RertVec3 *u_ = &pa_->points_mm[i_];                          \
             const RertVec3 *v_ = &pa_->points_mm[(i_ + 1) % pa_->count];       \
-            int64_t r0_, r1_;                                                  \
+            int64_t r0_;                                                       \
+            int64_t r1_;                                                       \
             edge_rows(&(w)->grid, u_->y, v_->y, &r0_, &r1_);                   \
             for (int64_t r_ = r0_; r_ < r1_; r_++) {                           \
                 double y_ =                                                    \
@@ -136,8 +137,15 @@ axis_weights(double f, size_t n, size_t *i0, size_t *i1, double *t)
 static inline bool dose_at(const DvhDoseInfo *d, const double f[3], float *out)
 {
     const RertGridGeometry *g = d->geometry;
-    size_t i0, i1, j0, j1, k0, k1;
-    double ti, tj, tk;
+    size_t i0;
+    size_t i1;
+    size_t j0;
+    size_t j1;
+    size_t k0;
+    size_t k1;
+    double ti;
+    double tj;
+    double tk;
     if (!axis_weights(f[0], g->dims[0], &i0, &i1, &ti) ||
         !axis_weights(f[1], g->dims[1], &j0, &j1, &tj) ||
         !axis_weights(f[2], g->dims[2], &k0, &k1, &tk)) {
@@ -193,7 +201,8 @@ static size_t fill_span(const DvhDoseInfo *d,
     const RertMat4 *m = &d->geometry->xyz_to_ijk;
     const DvhGrid *g = &w->grid;
     double dz = (p->zhi_mm - p->zlo_mm) / (double)p->layers;
-    int64_t c0, c1;
+    int64_t c0;
+    int64_t c1;
     span_cells(g, xa, xb, &c0, &c1);
     const double b = OFFSET_B;
     double mx[3][4];
@@ -248,7 +257,8 @@ static size_t walk_plane(const DvhDoseInfo *d,
     for (size_t r = 0; r < p->rows; r++) {
         int64_t row = p->row0 + (int64_t)r;
         for (size_t k = s->row_start[r]; k + 1 < s->row_start[r + 1]; k += 2) {
-            int64_t c0, c1;
+            int64_t c0;
+            int64_t c1;
             span_cells(&w->grid, s->xs[k], s->xs[k + 1], &c0, &c1);
             if (c1 <= c0) {
                 continue;
@@ -439,7 +449,9 @@ static bool sample_all(RertError *err,
                        size_t roi_count,
                        const RertDvhOptions *o)
 {
-    size_t count, max_rows, max_xs;
+    size_t count;
+    size_t max_rows;
+    size_t max_xs;
     size_t threads = max_threads();
     double *outside = NULL;
     Scratch *scratch = NULL;
