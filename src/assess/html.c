@@ -211,6 +211,9 @@ static bool constraints(RertError *err, RertStrbuf *sb, const RertAssessment *a)
         const RertConstraintResult *r = &a->results[i];
         const RertConstraint *c = r->constraint;
         const char *status = rert_constraint_status_name(r->status);
+        if (r->status == RERT_CONSTRAINT_NOT_EVALUATED) {
+            continue; /* listed after the table */
+        }
         H(rert_strbuf_puts(err, sb, "<tr>"));
         H(cell(err, sb, r->roi_name[0] != '\0' ? r->roi_name : c->organ));
         H(cell(err, sb, c->metric));
@@ -233,7 +236,19 @@ static bool constraints(RertError *err, RertStrbuf *sb, const RertAssessment *a)
         }
         H(rert_strbuf_puts(err, sb, "</td></tr>"));
     }
-    return ok && rert_strbuf_puts(err, sb, "</table></section>");
+    H(rert_strbuf_puts(err, sb,
+                       "</table><p>Not evaluated (organ not contoured or not "
+                       "matched by name): "));
+    size_t listed = 0;
+    for (size_t i = 0; ok && i < a->result_count; i++) {
+        if (a->results[i].status == RERT_CONSTRAINT_NOT_EVALUATED) {
+            H(rert_strbuf_puts(err, sb, listed++ > 0 ? ", " : ""));
+            H(text(err, sb, a->results[i].constraint->id));
+        }
+    }
+    return ok && rert_strbuf_puts(err, sb,
+                                  listed > 0 ? ".</p></section>"
+                                             : "none.</p></section>");
 }
 
 static bool budget(RertError *err, RertStrbuf *sb, const RertAssessment *a)

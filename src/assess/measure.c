@@ -11,53 +11,52 @@
 typedef struct Sums {
     RertVolume *cumulative;
     RertVolume *prior;
-    RertVolume *prior_discounted;
-    RertVolume *cumulative_discounted;
 } Sums;
 
 static void sums_clear(Sums *s)
 {
     rert_volume_destroy(s->cumulative);
     rert_volume_destroy(s->prior);
-    rert_volume_destroy(s->prior_discounted);
-    rert_volume_destroy(s->cumulative_discounted);
     memset(s, 0, sizeof *s);
+}
+
+/* Weighted sum of the voxel courses' grids at @p slot: weight[c] per
+ * course (NULL: 1 for every course). */
+static bool weighted_sum(RertError *err,
+                         const RertAssessment *a,
+                         size_t slot,
+                         const double *weight,
+                         bool priors_only,
+                         RertVolume **out)
+{
+    *out = rert_volume_create(err, &a->ref);
+    if (*out == NULL) {
+        return false;
+    }
+    size_t n = rert_grid_voxel_count(&a->ref);
+    float *sum = rert_volume_data(*out);
+    for (size_t c = 0; c < a->course_count; c++) {
+        const Course *k = &a->courses[c];
+        if (!k->has_voxels || (priors_only && k->is_planned)) {
+            continue;
+        }
+        const float *e = rert_volume_data_const(k->eqd2[slot]);
+        float w = weight != NULL ? (float)weight[c] : 1.0f;
+        for (size_t i = 0; i < n; i++) {
+            sum[i] += w * e[i];
+        }
+    }
+    return true;
 }
 
 static bool
 sums_make(RertError *err, const RertAssessment *a, size_t slot, Sums *s)
 {
     memset(s, 0, sizeof *s);
-    s->cumulative = rert_volume_create(err, &a->ref);
-    s->prior = rert_volume_create(err, &a->ref);
-    s->prior_discounted = rert_volume_create(err, &a->ref);
-    s->cumulative_discounted = rert_volume_create(err, &a->ref);
-    if (s->cumulative == NULL || s->prior == NULL ||
-        s->prior_discounted == NULL || s->cumulative_discounted == NULL) {
+    if (!weighted_sum(err, a, slot, NULL, false, &s->cumulative) ||
+        !weighted_sum(err, a, slot, NULL, true, &s->prior)) {
         sums_clear(s);
         return false;
-    }
-    size_t n = rert_grid_voxel_count(&a->ref);
-    float *cum = rert_volume_data(s->cumulative);
-    float *pri = rert_volume_data(s->prior);
-    float *dis = rert_volume_data(s->prior_discounted);
-    float *cdis = rert_volume_data(s->cumulative_discounted);
-    for (size_t c = 0; c < a->course_count; c++) {
-        const Course *k = &a->courses[c];
-        if (!k->has_voxels) {
-            continue;
-        }
-        const float *e = rert_volume_data_const(k->eqd2[slot]);
-        for (size_t i = 0; i < n; i++) {
-            cum[i] += e[i];
-            if (k->is_planned) {
-                cdis[i] += e[i];
-            } else {
-                pri[i] += e[i];
-                dis[i] += k->factor[i] * e[i];
-                cdis[i] += k->factor[i] * e[i];
-            }
-        }
     }
     return true;
 }
@@ -107,36 +106,59 @@ static void add_paper(RertAssessment *a, Measure *m)
 }
 
 static bool
+metric_of(RertError *err, const RertVolume *grid, const Measure *m, double *out)
+{
+    size_t count = 0;
+    const RertPolygon *poly = rert_roi_polygons(m->roi->roi, &count);
+    RertDvh *d = rert_dvh_compute(err, grid, poly, count, NULL);
+    if (d == NULL) {
+        return false;
+    }
+    *out = rert_dvh_metric_compute(d, &m->metric);
+    rert_dvh_destroy(d);
+    return true;
+}
+
+/* Convention A for this organ: every prior course weighted by 1 - r of
+ * this ROI (its own tissue's recovery), the planned course by 1. */
+static bool discounted(RertError *err,
+                       const RertAssessment *a,
+                       const Measure *m,
+                       size_t slot,
+                       bool priors_only,
+                       double *out)
+{
+    double *w = rert_calloc(err, a->course_count, sizeof *w);
+    if (w == NULL) {
+        return false;
+    }
+    for (size_t c = 0; c < a->course_count; c++) {
+        w[c] = a->courses[c].is_planned ? 1.0 : 1.0 - m->roi->recovery[c];
+    }
+    RertVolume *v = NULL;
+    bool ok = weighted_sum(err, a, slot, w, priors_only, &v) &&
+              metric_of(err, v, m, out);
+    rert_volume_destroy(v);
+    rert_free(w);
+    return ok;
+}
+
+static bool
 measure_metric(RertError *err, RertAssessment *a, Measure *m, const Sums *s)
 {
-    const RertPolygon *poly = NULL;
-    size_t count = 0;
-    poly = rert_roi_polygons(m->roi->roi, &count);
-    const RertVolume *grids[4] = {s->cumulative, s->prior, s->prior_discounted,
-                                  s->cumulative_discounted};
-    double *outs[4] = {&m->cumulative, &m->prior, &m->prior_discounted,
-                       &m->cumulative_discounted};
-    for (size_t g = 0; g < 4; g++) {
-        RertDvh *d = rert_dvh_compute(err, grids[g], poly, count, NULL);
-        if (d == NULL) {
-            return false;
-        }
-        *outs[g] = rert_dvh_metric_compute(d, &m->metric);
-        rert_dvh_destroy(d);
-    }
     size_t slot = slot_of(a, m->ab_gy);
+    if (!metric_of(err, s->cumulative, m, &m->cumulative) ||
+        !metric_of(err, s->prior, m, &m->prior) ||
+        !discounted(err, a, m, slot, true, &m->prior_discounted) ||
+        !discounted(err, a, m, slot, false, &m->cumulative_discounted)) {
+        return false;
+    }
     for (size_t c = 0; c < a->course_count; c++) {
         m->per_course[c] = NAN;
-        if (!a->courses[c].has_voxels) {
-            continue;
-        }
-        RertDvh *d =
-            rert_dvh_compute(err, a->courses[c].eqd2[slot], poly, count, NULL);
-        if (d == NULL) {
+        if (a->courses[c].has_voxels &&
+            !metric_of(err, a->courses[c].eqd2[slot], m, &m->per_course[c])) {
             return false;
         }
-        m->per_course[c] = rert_dvh_metric_compute(d, &m->metric);
-        rert_dvh_destroy(d);
     }
     add_paper(a, m);
     return true;
@@ -157,11 +179,47 @@ static bool have_measure(const RertAssessment *a,
     return false;
 }
 
-/* One Measure per ROI x (metric, alpha/beta) of its organ's constraints. */
+/* Metrics reported for every organ ROI at its own alpha/beta (reporting
+ * item 8: cumulative OAR doses), whatever the constraints ask. */
+static const char *const standard_metrics[] = {"Dmax", "D0.03cc", "D0.1cc",
+                                               "D2cc", "Dmean"};
+#define STANDARD_METRIC_COUNT 5
+
+static bool add_measure(RertError *err,
+                        RertAssessment *a,
+                        const Roi *roi,
+                        const RertDvhMetric *dm,
+                        double ab)
+{
+    if (have_measure(a, roi, dm->name, ab)) {
+        return true;
+    }
+    Measure *m = &a->measures[a->measure_count++];
+    m->roi = roi;
+    m->metric = *dm;
+    m->ab_gy = ab;
+    m->per_course = rert_calloc(err, a->course_count, sizeof(double));
+    return m->per_course != NULL;
+}
+
+static bool standard_measures(RertError *err, RertAssessment *a, const Roi *roi)
+{
+    for (size_t k = 0; k < STANDARD_METRIC_COUNT; k++) {
+        RertDvhMetric dm;
+        if (!rert_dvh_metric_parse(err, standard_metrics[k], &dm) ||
+            !add_measure(err, a, roi, &dm, roi->ab_gy)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* One Measure per ROI x (metric, alpha/beta) of its organ's constraints,
+ * plus the standard metrics of every organ ROI. */
 static bool plan_measures(RertError *err, RertAssessment *a)
 {
     size_t n = rert_constraint_library_count(a->library);
-    size_t cap = a->roi_count * n + 1;
+    size_t cap = a->roi_count * (n + STANDARD_METRIC_COUNT) + 1;
     a->measures = rert_calloc(err, cap, sizeof *a->measures);
     if (a->measures == NULL) {
         return false;
@@ -179,17 +237,12 @@ static bool plan_measures(RertError *err, RertAssessment *a)
                 }
                 continue;
             }
-            if (have_measure(a, roi, dm.name, c->alpha_beta_gy)) {
-                continue;
-            }
-            Measure *m = &a->measures[a->measure_count++];
-            m->roi = roi;
-            m->metric = dm;
-            m->ab_gy = c->alpha_beta_gy;
-            m->per_course = rert_calloc(err, a->course_count, sizeof(double));
-            if (m->per_course == NULL) {
+            if (!add_measure(err, a, roi, &dm, c->alpha_beta_gy)) {
                 return false;
             }
+        }
+        if (roi->organ != NULL && !standard_measures(err, a, roi)) {
+            return false;
         }
     }
     return true;

@@ -64,6 +64,17 @@ static bool json_course(RertError *err,
     if (k->has_rigid) {
         J(rert_json_write_key_number(err, w, "registration_metric",
                                      k->rigid.final_metric));
+        J(rert_json_write_key(err, w, "reference_to_course_matrix"));
+        J(rert_json_array_begin(err, w));
+        for (size_t r = 0; r < 4; r++) {
+            J(rert_json_array_begin(err, w));
+            for (size_t c = 0; c < 4; c++) {
+                J(rert_json_write_number(err, w,
+                                         k->rigid.fixed_to_moving.m[r][c]));
+            }
+            J(rert_json_array_end(err, w));
+        }
+        J(rert_json_array_end(err, w));
     }
     J(rert_json_write_key_string(err, w, "eqd2_alpha_beta", k->ab_note));
     J(rert_json_write_key_int(err, w, "voxels_outside_dose_grid",

@@ -153,8 +153,15 @@ bool assess_prepare_rois(RertError *err, RertAssessment *a)
             return false;
         }
     }
-    return add_ab(err, a, rert_case_alpha_beta(a->c)->default_gy) &&
-           collect_ab(err, a);
+    if (!add_ab(err, a, rert_case_alpha_beta(a->c)->default_gy)) {
+        return false;
+    }
+    for (size_t r = 0; r < a->roi_count; r++) {
+        if (a->rois[r].organ != NULL && !add_ab(err, a, a->rois[r].ab_gy)) {
+            return false;
+        }
+    }
+    return collect_ab(err, a);
 }
 
 /* The evaluate module's form of a case recovery model. */
@@ -197,15 +204,19 @@ to_model(RertError *err, const RertCaseRecoveryModel *m, RertRecoveryModel *out)
     return rert_recovery_model_validate(err, out);
 }
 
-/* r for one organ (or the default with organ NULL) after an interval. */
+/* r for one organ (or the default with organ NULL) after an interval;
+ * @p is_specific tells whether an organ entry of the case or a built-in
+ * organ override decided it (rather than the default model). */
 static bool recovery_for(RertError *err,
                          const RertAssessment *a,
                          const char *organ,
                          const char *roi_name,
                          double months,
-                         double *r)
+                         double *r,
+                         bool *is_specific)
 {
     *r = 0.0;
+    *is_specific = false;
     if (!rert_case_recovery(a->c)->is_given || !isfinite(months)) {
         return true;
     }
@@ -222,18 +233,22 @@ static bool recovery_for(RertError *err,
         return false;
     }
     *r = res.recovery_frac;
+    *is_specific = (cm->organ != NULL && (organ != NULL || roi_name != NULL)) ||
+                   res.is_organ_override;
     return true;
 }
 
-/* Per voxel 1 - r, r the smallest of the organs containing the voxel
- * (conservative), the default model's r elsewhere. */
+/* Per voxel 1 - r: r of the organ whose own recovery entry (case file or
+ * built-in override) covers the voxel, the smallest when several do
+ * (conservative); the default model's r elsewhere. */
 static bool course_factor(RertError *err, RertAssessment *a, Course *k)
 {
     size_t n = rert_grid_voxel_count(&a->ref);
+    bool specific = false;
     k->factor = rert_alloc_voxels(err, n, sizeof(float));
     if (k->factor == NULL ||
         !recovery_for(err, a, NULL, NULL, k->interval_months,
-                      &k->default_recovery)) {
+                      &k->default_recovery, &specific)) {
         return false;
     }
     float *rmin = k->factor; /* holds r first, 1 - r at the end */
@@ -243,12 +258,13 @@ static bool course_factor(RertError *err, RertAssessment *a, Course *k)
     for (size_t r = 0; r < a->roi_count; r++) {
         double rr = 0.0;
         if (!recovery_for(err, a, a->rois[r].organ, a->rois[r].name,
-                          k->interval_months, &rr)) {
+                          k->interval_months, &rr, &specific)) {
             return false;
         }
-        a->rois[r].recovery[k - a->courses] = rr;
+        a->rois[r].recovery[k - a->courses] =
+            specific ? rr : k->default_recovery;
         const float *occ = a->rois[r].occupancy;
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; specific && i < n; i++) {
             if ((double)occ[i] >= ASSESS_INSIDE_FRAC &&
                 (rmin[i] < 0.0f || (float)rr < rmin[i])) {
                 rmin[i] = (float)rr;

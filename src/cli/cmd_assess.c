@@ -28,6 +28,14 @@ static void usage(FILE *out)
         "example:\n  rert assess patient/case.yaml -o patient/report\n");
 }
 
+/* A case that contradicts itself or its DICOM (INVALID_ARG from the
+ * library) is invalid input (4), not a usage error. */
+static int assess_fail(const RertError *err)
+{
+    int rc = cli_fail("assess", err);
+    return err->code == RERT_ERR_INVALID_ARG ? RERT_EXIT_INPUT : rc;
+}
+
 static void join_args(int argc, char **argv, char *out, size_t size)
 {
     size_t used = 0;
@@ -56,7 +64,7 @@ int cli_assess_case(const char *case_path,
     rert_error_clear(&err);
     RertCase *c = rert_case_load(&err, case_path, NULL);
     if (c == NULL) {
-        return cli_fail("assess", &err);
+        return assess_fail(&err);
     }
     RertAssessOptions o = rert_assess_options_default();
     o.data_dir = cli_data_dir(data_dir);
@@ -67,7 +75,7 @@ int cli_assess_case(const char *case_path,
     RertAssessment *a = rert_assess_run(&err, c, &o);
     int rc = RERT_EXIT_OK;
     if (a == NULL || !rert_assess_write(&err, a, out_dir)) {
-        rc = cli_fail("assess", &err);
+        rc = assess_fail(&err);
     } else {
         if (!cli_quiet) {
             (void)printf("%s\nreport: %s/report.html\n", rert_assess_summary(a),

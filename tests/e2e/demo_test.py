@@ -1,0 +1,275 @@
+#!/usr/bin/python3
+"""End-to-end check of `rert demo` / `rert assess` (project issue 5):
+
+- the demo writes every output, report.json is complete;
+- the automatic rigid registration recovers the phantom's known transform
+  within 1 mm (over the body) and 0.5 degrees;
+- the cumulative spinal cord D0.03cc (EQD2, alpha/beta 2) agrees within 1 Gy
+  with an independent NumPy computation from the exported DICOM grids and
+  the generator's known transform;
+- the exported RTDOSE files pass dciodvfy and load in pydicom;
+- bad case files (patient mismatch, impossible date, zero fractions, a
+  missing file) give clear errors and write nothing;
+- headless Chromium renders report.html with its sections and images.
+
+usage: demo_test.py RERT_EXECUTABLE
+"""
+import base64
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import pydicom
+
+failures = 0
+
+
+def check(ok, what, detail=""):
+    global failures
+    print(("ok   " if ok else "FAIL ") + what + ("" if ok or not detail else "  [%s]" % detail))
+    failures += 0 if ok else 1
+
+
+def run(*args, **kw):
+    return subprocess.run([RERT, *args], capture_output=True, text=True, **kw)
+
+
+def dose_grid(path):
+    ds = pydicom.dcmread(path)
+    d = ds.pixel_array.astype(np.float64) * float(ds.DoseGridScaling)
+    iop = np.array(ds.ImageOrientationPatient, float)
+    row, col = iop[:3], iop[3:]
+    normal = np.cross(row, col)
+    ipp = np.array(ds.ImagePositionPatient, float)
+    dy, dx = (float(v) for v in ds.PixelSpacing)
+    off = np.array(ds.GridFrameOffsetVector, float)
+    return d, ipp, row, col, normal, dx, dy, off
+
+
+def trilinear(grid, pts):
+    d, ipp, row, col, normal, dx, dy, off = grid
+    rel = pts - ipp
+    i = rel @ row / dx
+    j = rel @ col / dy
+    k = (rel @ normal - off[0]) / (off[1] - off[0])
+    nk, nj, ni = d.shape
+    out = np.zeros(len(pts))
+    inside = (i >= 0) & (i <= ni - 1) & (j >= 0) & (j <= nj - 1) & (k >= 0) & (k <= nk - 1)
+    i, j, k = i[inside], j[inside], k[inside]
+    i0 = np.minimum(np.floor(i).astype(int), ni - 2)
+    j0 = np.minimum(np.floor(j).astype(int), nj - 2)
+    k0 = np.minimum(np.floor(k).astype(int), nk - 2)
+    fi, fj, fk = i - i0, j - j0, k - k0
+    v = 0.0
+    for a in (0, 1):
+        for b in (0, 1):
+            for c in (0, 1):
+                w = (fi if a else 1 - fi) * (fj if b else 1 - fj) * (fk if c else 1 - fk)
+                v = v + w * d[k0 + c, j0 + b, i0 + a]
+    out[inside] = v
+    return out
+
+
+def inside_polygon(px, py, poly):
+    """Even-odd rule, vectorised over points."""
+    x, y = poly[:, 0], poly[:, 1]
+    res = np.zeros(px.shape, bool)
+    n = len(poly)
+    for e in range(n):
+        x1, y1, x2, y2 = x[e], y[e], x[(e + 1) % n], y[(e + 1) % n]
+        cross = ((y1 > py) != (y2 > py))
+        xint = x1 + (py - y1) * (x2 - x1) / np.where(y2 == y1, 1e-30, y2 - y1)
+        res ^= cross & (px < xint)
+    return res
+
+
+def cord_samples(rs_path, step=0.25, layers=6):
+    ds = pydicom.dcmread(rs_path)
+    number = [r.ROINumber for r in ds.StructureSetROISequence if r.ROIName == "SpinalCord"][0]
+    contours = [c for rc in ds.ROIContourSequence if rc.ReferencedROINumber == number
+                for c in rc.ContourSequence]
+    planes = {}
+    for c in contours:
+        pts = np.array(c.ContourData, float).reshape(-1, 3)
+        planes.setdefault(round(pts[0, 2], 3), []).append(pts)
+    zs = sorted(planes)
+    spacing = np.median(np.diff(zs))
+    points = []
+    for z in zs:
+        for poly in planes[z]:
+            xs = np.arange(poly[:, 0].min(), poly[:, 0].max(), step) + step / 2
+            ys = np.arange(poly[:, 1].min(), poly[:, 1].max(), step) + step / 2
+            gx, gy = np.meshgrid(xs, ys)
+            m = inside_polygon(gx.ravel(), gy.ravel(), poly[:, :2])
+            for layer in range(layers):
+                dz = (layer + 0.5) / layers * spacing - spacing / 2
+                points.append(np.column_stack([gx.ravel()[m], gy.ravel()[m],
+                                               np.full(m.sum(), z + dz)]))
+    pts = np.vstack(points)
+    weight_cc = step * step * spacing / layers / 1000.0
+    return pts, weight_cc
+
+
+def d_at_cc(values, weight_cc, cc):
+    v = np.sort(values)[::-1]
+    cum = np.arange(1, len(v) + 1) * weight_cc
+    return float(np.interp(cc, cum, v))
+
+
+def eqd2(d, n, ab):
+    return d * (d / n + ab) / (2 + ab)
+
+
+def check_registration(report, truth):
+    course1 = [c for c in report["courses"] if c["name"] == "course1"][0]
+    m = np.array(course1["reference_to_course_matrix"])
+    t = np.array(truth["course2_to_course1"]["matrix"])
+    g = np.mgrid[-60:61:10, -50:51:10, -60:61:10].reshape(3, -1).T
+    ph = np.column_stack([g, np.ones(len(g))])
+    diff = np.linalg.norm((ph @ m.T - ph @ t.T)[:, :3], axis=1)
+    r = np.linalg.inv(m[:3, :3]) @ t[:3, :3]
+    angle = np.degrees(np.arccos(np.clip((np.trace(r) - 1) / 2, -1, 1)))
+    check(diff.max() <= 1.0 and angle <= 0.5,
+          "rigid registration recovers the known transform: max %.3f mm, %.3f deg"
+          % (diff.max(), angle))
+
+
+def check_cord(demo, truth):
+    c1 = dose_grid(os.path.join(demo, "case/course1/RD.dcm"))
+    c2 = dose_grid(os.path.join(demo, "case/course2/RD.dcm"))
+    pts, w = cord_samples(os.path.join(demo, "case/course2/RS.dcm"))
+    t = np.array(truth["course2_to_course1"]["matrix"])
+    p1 = (np.column_stack([pts, np.ones(len(pts))]) @ t.T)[:, :3]
+    cum = eqd2(trilinear(c1, p1), 35, 2.0) + eqd2(trilinear(c2, pts), 30, 2.0)
+    independent = d_at_cc(cum, w, 0.03)
+    rows = list(csv_rows(os.path.join(demo, "report/dvh.csv")))
+    ours = [float(r["cumulative_eqd2_gy"]) for r in rows
+            if r["roi"] == "SpinalCord" and r["metric"] == "D0.03cc" and float(r["alpha_beta_gy"]) == 2.0]
+    check(len(ours) == 1 and abs(ours[0] - independent) <= 1.0,
+          "cumulative cord D0.03cc %.2f Gy vs independent NumPy %.2f Gy (<= 1 Gy)"
+          % (ours[0] if ours else float("nan"), independent))
+    check(abs(cum.max() - truth["cord_cumulative"]["eqd2_max_gy"]) <= 1.5,
+          "independent cord maximum %.2f Gy vs generator truth %.2f Gy"
+          % (cum.max(), truth["cord_cumulative"]["eqd2_max_gy"]))
+
+
+def csv_rows(path):
+    import csv
+    with open(path, newline="") as f:
+        yield from csv.DictReader(f)
+
+
+def check_outputs(demo):
+    out = os.path.join(demo, "report")
+    for name in ("report.html", "report.json", "dvh.csv", "cumulative_eqd2.dcm", "budget_30fx.dcm"):
+        check(os.path.exists(os.path.join(out, name)), "output %s written" % name)
+    with open(os.path.join(out, "report.json")) as f:
+        report = json.load(f)
+    check(report.get("schema_version") == 1, "report.json schema_version 1")
+    check(report["classification"]["category"] == "TYPE_1",
+          "classified TYPE_1 (overlap of irradiated volumes)")
+    items = report["mandatory_reporting_items"]
+    check(len(items) == 10 and all(v == "present" for v in items.values()),
+          "all 10 mandatory reporting items present in the demo")
+    statuses = {c["status"] for c in report["constraints"]}
+    check("fail" in statuses or "pass" in statuses, "constraints evaluated")
+    for name in ("cumulative_eqd2.dcm", "budget_30fx.dcm"):
+        ds = pydicom.dcmread(os.path.join(out, name))
+        check(ds.Modality == "RTDOSE" and ds.pixel_array.size > 0, "%s loads in pydicom" % name)
+        if shutil.which("dciodvfy"):
+            r = subprocess.run(["dciodvfy", os.path.join(out, name)], capture_output=True, text=True)
+            errors = [l for l in (r.stdout + r.stderr).splitlines() if l.startswith("Error")]
+            check(not errors, "%s passes dciodvfy" % name, "; ".join(errors[:3]))
+    cum = pydicom.dcmread(os.path.join(out, "cumulative_eqd2.dcm"))
+    check(cum.DoseSummationType == "MULTI_PLAN" and cum.DoseType == "EFFECTIVE",
+          "cumulative RTDOSE is EFFECTIVE / MULTI_PLAN")
+    return report
+
+
+def bad_case(demo, work, name, edit, want_rc, want_text):
+    with open(os.path.join(demo, "case/case.yaml")) as f:
+        text = f.read()
+    bad = os.path.join(demo, "case", name + ".yaml")
+    with open(bad, "w") as f:
+        f.write(edit(text))
+    out = os.path.join(work, "report-" + name)
+    r = run("assess", "-q", bad, "-o", out)
+    check(r.returncode == want_rc and want_text in r.stderr and not os.path.exists(out),
+          "%s: exit %d, message names it, nothing written" % (name, want_rc),
+          "rc=%d %s" % (r.returncode, r.stderr.strip()[:200]))
+
+
+def check_bad_cases(demo, work):
+    bad_case(demo, work, "patient_mismatch",
+             lambda t: t.replace("id: RERT-DEMO-001", "id: SOMEONE-ELSE"), 4, "PatientID")
+    bad_case(demo, work, "impossible_date",
+             lambda t: t.replace("end_date: 2023-02-24", "end_date: 2023-02-30"), 4,
+             "impossible date")
+    bad_case(demo, work, "zero_fractions",
+             lambda t: t.replace("    prescription_gy: 70\n",
+                                 "    prescription_gy: 70\n    fractions: 0\n"), 4, "fractions")
+    bad_case(demo, work, "missing_file",
+             lambda t: t.replace("rtdose: course1/RD.dcm", "rtdose: course1/nothere.dcm"), 3,
+             "nothere.dcm")
+
+
+def check_chromium(demo):
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        print("SKIP chromium not installed")
+        return
+    html = os.path.join(demo, "report/report.html")
+    profile = tempfile.mkdtemp(prefix="rert-chromium-")
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--user-data-dir=" + profile]
+    try:
+        r = subprocess.run([chromium, *flags, "--dump-dom", "file://" + html],
+                           capture_output=True, text=True, timeout=120)
+        dom = r.stdout
+        for section in ("Category: TYPE_1", "mandatory reporting items", "Courses and assumptions",
+                        "Cumulative constraints", "Remaining budget", "Dose-volume histograms",
+                        "Cumulative EQD2 over the planned CT"):
+            check(section in dom, "chromium renders section '%s'" % section)
+        check("<svg" in dom, "chromium DOM has the SVG DVH plot")
+        imgs = re.findall(r'src="data:image/png;base64,([^"]+)"', dom)
+        good = [base64.b64decode(i)[:8] == b"\x89PNG\r\n\x1a\n" for i in imgs]
+        check(len(imgs) == 3 and all(good), "three PNG dose washes embedded (%d)" % len(imgs))
+        shot = os.path.join(profile, "shot.png")
+        subprocess.run([chromium, *flags, "--window-size=1200,2000", "--screenshot=" + shot,
+                        "file://" + html], capture_output=True, timeout=120)
+        check(os.path.exists(shot) and os.path.getsize(shot) > 20000,
+              "chromium screenshot of the report is not blank")
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="rert-e2e-")
+    try:
+        demo = os.path.join(work, "demo")
+        r = run("demo", "-q", "-o", demo)
+        check(r.returncode in (0, 1), "rert demo runs (exit %d)" % r.returncode, r.stderr)
+        if r.returncode not in (0, 1):
+            return 1
+        report = check_outputs(demo)
+        with open(os.path.join(demo, "case/truth.json")) as f:
+            truth = json.load(f)
+        check_registration(report, truth)
+        check_cord(demo, truth)
+        check_bad_cases(demo, work)
+        check_chromium(demo)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print("%d failed" % failures)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    RERT = os.path.abspath(sys.argv[1])
+    sys.exit(main())
