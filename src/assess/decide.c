@@ -149,7 +149,7 @@ static void map_inputs_clear(MapInputs *in)
 static void map_organs(const RertAssessment *a, MapInputs *in)
 {
     for (size_t r = 0; r < a->roi_count; r++) {
-        double allowed = INFINITY;
+        double allowed = (double)INFINITY;
         double ab = 0.0;
         for (size_t i = 0; i < a->budget_count; i++) {
             const Budget *b = &a->budgets[i];

@@ -123,7 +123,7 @@ static bool dvh_svg(RertError *err, RertStrbuf *sb, const RertAssessment *a)
  * margin %), or NULL. */
 static const Roi *critical_roi(const RertAssessment *a)
 {
-    double best = INFINITY;
+    double best = (double)INFINITY;
     const Roi *roi = NULL;
     for (size_t i = 0; i < a->result_count; i++) {
         const RertConstraintResult *r = &a->results[i];

@@ -37,7 +37,7 @@ bool assess_load_library(RertError *err, RertAssessment *a)
         spec.metric = o->metric;
         spec.limit = o->limit;
         spec.alpha_beta_gy = o->alpha_beta_gy;
-        spec.min_interval_months = NAN;
+        spec.min_interval_months = (double)NAN;
         spec.source = o->source;
         spec.site = "any";
         spec.evidence = RERT_EVIDENCE_P;
@@ -282,7 +282,7 @@ static bool course_transform(RertError *err, const RertAssessment *a, Course *k)
 
 static void course_interval(RertAssessment *a, Course *k)
 {
-    k->interval_months = NAN;
+    k->interval_months = (double)NAN;
     const RertCaseCourse *p = rert_case_planned_course(a->c);
     if (!k->is_planned && k->spec->has_end) {
         k->interval_months =

@@ -154,7 +154,7 @@ measure_metric(RertError *err, RertAssessment *a, Measure *m, const Sums *s)
         return false;
     }
     for (size_t c = 0; c < a->course_count; c++) {
-        m->per_course[c] = NAN;
+        m->per_course[c] = (double)NAN;
         if (a->courses[c].has_voxels &&
             !metric_of(err, a->courses[c].eqd2[slot], m, &m->per_course[c])) {
             return false;
@@ -300,7 +300,7 @@ static const Measure *find_measure(const RertAssessment *a,
 
 static double min_prior_recovery(const RertAssessment *a, const Roi *r)
 {
-    double rmin = INFINITY;
+    double rmin = (double)INFINITY;
     for (size_t c = 0; c < a->course_count; c++) {
         if (!a->courses[c].is_planned) {
             rmin = fmin(rmin, r->recovery[c]);
@@ -321,7 +321,7 @@ static void derive(RertAssessment *a,
     d->roi = m->roi;
     d->measure = m;
     d->constraint.scope = RERT_CONSTRAINT_SCOPE_CUMULATIVE;
-    d->constraint.min_interval_months = NAN;
+    d->constraint.min_interval_months = (double)NAN;
     d->recovery_frac = convention_b ? min_prior_recovery(a, m->roi) : 0.0;
     if (convention_b) {
         d->constraint.limit *= 1.0 + d->recovery_frac;
@@ -391,7 +391,7 @@ static bool evaluate_derived(RertError *err, RertAssessment *a)
 
 bool assess_measure(RertError *err, RertAssessment *a)
 {
-    a->min_interval_months = INFINITY;
+    a->min_interval_months = (double)INFINITY;
     for (size_t c = 0; c < a->course_count; c++) {
         if (isfinite(a->courses[c].interval_months)) {
             a->min_interval_months =
@@ -399,7 +399,7 @@ bool assess_measure(RertError *err, RertAssessment *a)
         }
     }
     if (!isfinite(a->min_interval_months)) {
-        a->min_interval_months = NAN;
+        a->min_interval_months = (double)NAN;
     }
     if (!plan_measures(err, a)) {
         return false;

@@ -94,9 +94,9 @@ static double eqd2(double total, double n, double ab)
     return total * (total / n + ab) / (2.0 + ab);
 }
 
-static float at(const RertVolume *v, size_t i, size_t j, size_t k)
+static double at(const RertVolume *v, size_t i, size_t j, size_t k)
 {
-    return rert_volume_data_const(
+    return (double)rert_volume_data_const(
         v)[rert_grid_index(rert_volume_geometry(v), i, j, k)];
 }
 
@@ -210,7 +210,7 @@ static void test_order_of_operations(void **state)
     RertVolume *e2 = rert_biodose_compute(NULL, c2, NULL, &o, NULL);
     assert_non_null(e1);
     assert_non_null(e2);
-    double sum = (double)at(e1, 1, 1, 1) + (double)at(e2, 1, 1, 1);
+    double sum = at(e1, 1, 1, 1) + at(e2, 1, 1, 1);
     rert_assert_near(sum, 104.0, 1e-4, 0);
     assert_true(fabs(sum - eqd2(80, 30, 3)) > 10.0);
     rert_volume_destroy(e1);
