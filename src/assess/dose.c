@@ -7,20 +7,41 @@
 
 #include "internal.h"
 
-/* The dose that enters the LQ model: stored dose x RBE factor. */
-static RertVolume *effective_dose(RertError *err, const Course *k)
+/* The dose that enters the LQ model: stored dose x constant RBE, or the
+ * LET-weighted dose for a photon alpha/beta of @p ab_gy. */
+static RertVolume *effective_dose(RertError *err, const Course *k, double ab_gy)
 {
     RertVolume *v = rert_volume_clone(err, rert_dose_volume(k->dose));
-    if (v == NULL || k->rbe == 1.0) {
+    if (v == NULL || (k->rbe == 1.0 && k->rbe_model == NULL)) {
         return v;
     }
     float *d = rert_volume_data(v);
     size_t n = rert_grid_voxel_count(rert_volume_geometry(v));
-    float f = (float)k->rbe;
-    for (size_t i = 0; i < n; i++) {
-        d[i] *= f;
+    if (k->rbe_model == NULL) {
+        float f = (float)k->rbe;
+        for (size_t i = 0; i < n; i++) {
+            d[i] *= f;
+        }
+        return v;
     }
-    return v;
+    float div = (float)k->rbe_divisor;
+    for (size_t i = 0; i < n; i++) {
+        d[i] /= div;
+    }
+    RertVolume *w = rert_volume_create(err, rert_volume_geometry(v));
+    RertRbeParams p = rert_rbe_params_default();
+    p.kind = RERT_RBE_LET_MODEL;
+    p.model = k->rbe_model;
+    p.n_fractions = (unsigned)k->fractions;
+    p.ab_gy = ab_gy;
+    if (w == NULL ||
+        !rert_rbe_dose_compute(err, &p, d, rert_volume_data_const(k->let), n,
+                               rert_volume_data(w), NULL, NULL)) {
+        rert_volume_destroy(w);
+        w = NULL;
+    }
+    rert_volume_destroy(v);
+    return w;
 }
 
 static RertVolume *map_to_reference(RertError *err,
@@ -148,10 +169,21 @@ bool assess_map_doses(RertError *err, RertAssessment *a)
         if (!k->has_voxels) {
             continue;
         }
-        RertVolume *dose = effective_dose(err, k);
+        /* the per-ROI map uses the default alpha/beta for a LET-based RBE
+         * (docs/assessment.md); the uniform slots use their own */
+        RertVolume *dose =
+            effective_dose(err, k, rert_case_alpha_beta(a->c)->default_gy);
         bool ok = dose != NULL && course_map(err, a, k, dose);
         for (size_t s = 0; ok && s < a->ab_count; s++) {
-            ok = course_uniform(err, a, k, dose, s);
+            RertVolume *own = dose;
+            if (k->rbe_model != NULL) {
+                own = effective_dose(err, k, a->ab[s]);
+                ok = own != NULL;
+            }
+            ok = ok && course_uniform(err, a, k, own, s);
+            if (own != dose) {
+                rert_volume_destroy(own);
+            }
         }
         rert_volume_destroy(dose);
         if (!ok) {

@@ -137,6 +137,49 @@ static bool course_fractions(RertError *err, Course *k)
     return true;
 }
 
+/* LET-based RBE: the LETd map (an RTDOSE-like grid whose values are LETd
+ * in keV/um) is resampled onto the course's dose grid; a dose already
+ * RBE-weighted with a constant by the planning system is divided by that
+ * constant first. */
+static bool let_model(RertError *err, Course *k, bool weighted)
+{
+    const RertCaseRbe *r = &k->spec->rbe;
+    k->rbe_model = rert_rbe_model_find(rert_case_rbe_model_name(r->model));
+    if (k->rbe_model == NULL || k->dose == NULL || r->let_map == NULL) {
+        return rert_error_set(err, RERT_ERR_INVALID_ARG,
+                              "course '%s' (line %zu): LET-based RBE needs the "
+                              "model, an RTDOSE and a let_map",
+                              k->spec->name, r->line);
+    }
+    k->rbe_divisor = 1.0;
+    if (weighted) {
+        if (!(isfinite(r->value) && r->value > 0.0)) {
+            return rert_error_set(err, RERT_ERR_INVALID_ARG,
+                                  "course '%s' (line %zu): the dose is "
+                                  "RBE-weighted: give the constant RBE the "
+                                  "planning system used (rbe: value) to "
+                                  "recover the physical dose",
+                                  k->spec->name, r->line);
+        }
+        k->rbe_divisor = r->value;
+    }
+    RertDoseLoadOptions o = rert_dose_load_options_default();
+    o.relative_normalisation_gy = 1.0; /* LET grids carry no dose units */
+    RertDose *let = rert_dose_load(err, r->let_map, &o);
+    if (let == NULL) {
+        return false;
+    }
+    k->let = rert_volume_resample(
+        err, rert_dose_volume(let),
+        rert_volume_geometry(rert_dose_volume(k->dose)), NULL, 0.0f, NULL);
+    rert_dose_destroy(let);
+    (void)snprintf(k->rbe_note, sizeof k->rbe_note,
+                   "variable RBE per voxel: %s from LETd map %s%s",
+                   k->rbe_model->name, r->let_map,
+                   weighted ? " (planning RBE divided out)" : "");
+    return k->let != NULL;
+}
+
 /* RBE: photons, electrons and brachytherapy 1; particle courses need a
  * stated handling (never guessed). */
 static bool course_rbe(RertError *err, Course *k)
@@ -169,12 +212,7 @@ static bool course_rbe(RertError *err, Course *k)
     if (s->rbe.model == RERT_CASE_RBE_MCNAMARA2015 ||
         s->rbe.model == RERT_CASE_RBE_WEDENBERG2013 ||
         s->rbe.model == RERT_CASE_RBE_CARABE2012) {
-        return rert_error_set(err, RERT_ERR_UNSUPPORTED,
-                              "course '%s' (line %zu): LET-based RBE (%s) is "
-                              "available in the library (radbio) but not yet "
-                              "wired into assess; use rbe: constant",
-                              s->name, s->rbe.line,
-                              rert_case_rbe_model_name(s->rbe.model));
+        return let_model(err, k, weighted);
     }
     return rert_error_set(err, RERT_ERR_INVALID_ARG,
                           "course '%s' (line %zu): a %s course with a %s "

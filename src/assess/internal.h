@@ -34,6 +34,9 @@ typedef struct Course {
     long fractions;
     double rbe; /* factor applied to the stored dose */
     char rbe_note[160];
+    const RertRbeModel *rbe_model; /* LET-based model, or NULL */
+    double rbe_divisor;            /* stored dose / this = physical dose */
+    RertVolume *let;               /* LETd (keV/um) on the dose grid */
     double interval_months; /* prior: end -> planned start; NaN otherwise */
     char ab_note[65];       /* DoseComment-style alpha/beta summary */
     size_t outside_voxels;  /* reference voxels outside its dose grid */

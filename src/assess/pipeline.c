@@ -44,6 +44,7 @@ static void course_clear(Course *k)
         rert_volume_destroy(k->eqd2[s]);
     }
     rert_volume_destroy(k->eqd2_map);
+    rert_volume_destroy(k->let);
     rert_free(k->factor);
 }
 

@@ -1,0 +1,148 @@
+#!/usr/bin/python3
+"""A proton course in `rert assess` checked against an independent NumPy
+computation (project issue 4, "particle courses"):
+
+- the demo's planned course is declared a proton course with a physical
+  dose: (a) RBE 1.1 constant, (b) McNamara 2015 variable RBE from an LETd
+  map written here as an RTDOSE-like grid (LETd varying along x);
+- the cumulative spinal cord D0.03cc (EQD2, alpha/beta 2) of rert equals
+  NumPy's (same registration matrix as rert's report; RBE and EQD2 of
+  trilinearly sampled physical dose at sub-millimetre cord samples) within
+  1 Gy (rert converts on each course's own grid, then maps);
+- a proton course with a physical dose and no RBE handling is refused.
+
+usage: proton_test.py RERT_EXECUTABLE
+"""
+import copy
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import pydicom
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from demo_test import cord_samples, d_at_cc, dose_grid, eqd2, trilinear  # noqa: E402
+
+failures = 0
+
+
+def check(ok, what, detail=""):
+    global failures
+    print(("ok   " if ok else "FAIL ") + what + ("" if ok or not detail else "  [%s]" % detail))
+    failures += 0 if ok else 1
+
+
+def mcnamara_rbe(let, ab, d):
+    rmax = 0.99064 + 0.35605 * let / ab
+    rmin = 1.1012 - 0.0038703 * np.sqrt(ab) * let
+    return (np.sqrt(ab * ab + 4 * d * ab * rmax + 4 * d * d * rmin * rmin) - ab) / (2 * d)
+
+
+def write_let(rd_path, out_path):
+    """LETd = 1 + 0.05 * (x + 100) keV/um on the course's dose grid."""
+    ds = pydicom.dcmread(rd_path)
+    let = copy.deepcopy(ds)
+    iop = np.array(ds.ImageOrientationPatient, float)
+    ipp = np.array(ds.ImagePositionPatient, float)
+    dy, dx = (float(v) for v in ds.PixelSpacing)
+    nz, ny, nx = int(ds.NumberOfFrames), int(ds.Rows), int(ds.Columns)
+    x = ipp[0] + iop[0] * dx * np.arange(nx)
+    values = np.clip(1.0 + 0.05 * (x + 100.0), 0.5, 20.0)
+    grid = np.broadcast_to(values, (nz, ny, nx))
+    scale = values.max() / 60000.0
+    let.BitsAllocated, let.BitsStored, let.HighBit = 16, 16, 15
+    let.PixelData = np.round(grid / scale).astype(np.uint16).tobytes()
+    let.DoseGridScaling = "%.10g" % scale
+    let.DoseUnits = "RELATIVE"
+    let.DoseComment = "LETd keV/um (test)"
+    let.SOPInstanceUID = pydicom.uid.generate_uid()
+    let.file_meta.MediaStorageSOPInstanceUID = let.SOPInstanceUID
+    let.save_as(out_path)
+    return let
+
+
+def planned_as_proton(text, rbe_block):
+    marker = "  - name: course2\n"
+    head, tail = text.split(marker)
+    tail = tail.replace("    modality: photon\n",
+                        "    modality: proton\n    dose_type: physical\n" + rbe_block)
+    return head + marker + tail
+
+
+def cord_d003(report_dir):
+    with open(os.path.join(report_dir, "dvh.csv"), newline="") as f:
+        for r in csv.DictReader(f):
+            if r["roi"] == "SpinalCord" and r["metric"] == "D0.03cc" and float(r["alpha_beta_gy"]) == 2:
+                return float(r["cumulative_eqd2_gy"])
+    return float("nan")
+
+
+def independent(demo, matrix, let_path):
+    c1 = dose_grid(os.path.join(demo, "case/course1/RD.dcm"))
+    c2 = dose_grid(os.path.join(demo, "case/course2/RD.dcm"))
+    pts, w = cord_samples(os.path.join(demo, "case/course2/RS.dcm"))
+    p1 = (np.column_stack([pts, np.ones(len(pts))]) @ np.array(matrix).T)[:, :3]
+    d2 = trilinear(c2, pts)
+    if let_path is None:
+        e2 = eqd2(1.1 * d2, 30, 2.0)
+    else:
+        let = trilinear(dose_grid(let_path), pts)
+        d = np.maximum(d2 / 30.0, 1e-9)
+        e2 = eqd2(mcnamara_rbe(let, 2.0, d) * d2, 30, 2.0)
+    return d_at_cc(eqd2(trilinear(c1, p1), 35, 2.0) + e2, w, 0.03)
+
+
+def run_case(demo, name, rbe_block, want_rc):
+    with open(os.path.join(demo, "case/case.yaml")) as f:
+        text = f.read()
+    path = os.path.join(demo, "case", name + ".yaml")
+    with open(path, "w") as f:
+        f.write(planned_as_proton(text, rbe_block))
+    out = os.path.join(demo, "report-" + name)
+    r = subprocess.run([RERT, "assess", "-q", path, "-o", out], capture_output=True, text=True)
+    check(r.returncode in want_rc, "%s: exit %d" % (name, r.returncode), r.stderr.strip()[:300])
+    return out, r
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="rert-proton-")
+    try:
+        demo = os.path.join(work, "demo")
+        r = subprocess.run([RERT, "demo", "-q", "-o", demo], capture_output=True, text=True)
+        check(r.returncode == 0, "rert demo", r.stderr)
+        with open(os.path.join(demo, "report/report.json")) as f:
+            matrix = [c for c in json.load(f)["courses"]
+                      if c["name"] == "course1"][0]["reference_to_course_matrix"]
+        out, _ = run_case(demo, "proton_constant", "    rbe: {model: constant, value: 1.1}\n",
+                          (0, 1))
+        ours, ref = cord_d003(out), independent(demo, matrix, None)
+        check(abs(ours - ref) <= 1.0,
+              "constant RBE 1.1: cord D0.03cc %.3f Gy vs NumPy %.3f Gy (<= 1 Gy)" % (ours, ref))
+        let_path = os.path.join(demo, "case/course2/LET.dcm")
+        write_let(os.path.join(demo, "case/course2/RD.dcm"), let_path)
+        out, _ = run_case(demo, "proton_mcnamara",
+                          "    rbe: {model: mcnamara2015, let_map: course2/LET.dcm}\n", (0, 1))
+        ours, ref = cord_d003(out), independent(demo, matrix, let_path)
+        check(abs(ours - ref) <= 1.0,
+              "McNamara variable RBE: cord D0.03cc %.3f Gy vs NumPy %.3f Gy (<= 1 Gy)"
+              % (ours, ref))
+        with open(os.path.join(out, "report.json")) as f:
+            note = [c for c in json.load(f)["courses"] if c["name"] == "course2"][0]["rbe"]
+        check("mcnamara2015" in note, "report states the RBE model applied: " + note)
+        _, r = run_case(demo, "proton_no_rbe", "", (2, 4))
+        check("rbe" in r.stderr.lower() or "RBE" in r.stderr,
+              "physical proton dose without RBE handling is refused", r.stderr.strip()[:200])
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print("%d failed" % failures)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    RERT = os.path.abspath(sys.argv[1])
+    sys.exit(main())
