@@ -351,6 +351,15 @@ typedef struct RertCaseReporting {
     size_t line;
 } RertCaseReporting;
 
+/** One `selection:` entry (patient-selection inputs, docs/selection.md):
+ * the key and its scalar text as written; the selection module checks
+ * both (unknown keys and bad values are errors naming the line). */
+typedef struct RertCaseSelectionEntry {
+    const char *key;
+    const char *value;
+    size_t line;
+} RertCaseSelectionEntry;
+
 /** Options. */
 typedef struct RertCaseOptions {
     RertCaseReferenceGrid reference_grid;
@@ -441,6 +450,10 @@ rert_case_classification(const RertCase *c);
 RERT_API const RertCaseReporting *rert_case_reporting(const RertCase *c);
 /** Options. */
 RERT_API const RertCaseOptions *rert_case_options(const RertCase *c);
+/** The `selection:` entries in file order (@p count receives their
+ * number; NULL with 0 when the section is absent). */
+RERT_API const RertCaseSelectionEntry *rert_case_selection(const RertCase *c,
+                                                           size_t *count);
 
 /* ---- stable keys of the enumerations (the text of the file), or NULL
  * when out of range. Static storage. */

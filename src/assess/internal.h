@@ -10,7 +10,9 @@
 #include <rert/evaluate.h>
 #include <rert/geometry.h>
 #include <rert/registration.h>
+#include <rert/report.h>
 #include <rert/rt.h>
+#include <rert/selection.h>
 
 /** Most distinct constraint alpha/beta values evaluated. */
 #define ASSESS_MAX_AB 8
@@ -125,6 +127,9 @@ struct RertAssessment {
     RertClassifyCourse *answers;
     RertClassifyResult category;
     RertSummationLevel level;
+    RertSelectionInput selection;
+    RertScoreResult scores[RERT_SCORE_COUNT];
+    RertChecklistResult checklist;
     RertStrbuf warnings; /* one per line */
     char *summary;
     char convention[32];
@@ -142,6 +147,14 @@ bool assess_recovery(RertError *err, RertAssessment *a);
 bool assess_measure(RertError *err, RertAssessment *a);
 bool assess_budget(RertError *err, RertAssessment *a);
 bool assess_classify(RertError *err, RertAssessment *a);
+/* select.c */
+bool assess_selection(RertError *err, RertAssessment *a);
+bool assess_selection_json(RertError *err,
+                           RertJsonWriter *w,
+                           const RertAssessment *a);
+bool assess_selection_html(RertError *err,
+                           RertStrbuf *sb,
+                           const RertAssessment *a);
 /* output.c */
 bool assess_write_outputs(RertError *err,
                           const RertAssessment *a,

@@ -311,6 +311,7 @@ static bool report_json(RertError *err, const RertAssessment *a, RertStrbuf *sb)
     J(json_budgets(err, &w, a));
     J(json_classification(err, &w, a));
     J(json_items(err, &w, a));
+    J(assess_selection_json(err, &w, a));
     J(json_warnings(err, &w, a));
     J(rert_json_object_end(err, &w));
     return ok && rert_json_writer_finish(err, &w);

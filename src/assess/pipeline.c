@@ -156,7 +156,8 @@ RertAssessment *rert_assess_run(RertError *err,
               assess_prepare_rois(err, a) && assess_map_doses(err, a) &&
               assess_recovery(err, a) && sum_maps(err, a) &&
               assess_measure(err, a) && assess_budget(err, a) &&
-              assess_classify(err, a) && summarise(err, a);
+              assess_classify(err, a) && assess_selection(err, a) &&
+              summarise(err, a);
     if (!ok) {
         rert_error_prefix(err, "assessing %s", rert_case_name(c));
         rert_assess_destroy(a);

@@ -501,3 +501,29 @@ bool case_parse_options(RertError *err, RertCase *c, const RertYamlNode *map)
     o->reference_grid = (RertCaseReferenceGrid)grid;
     return true;
 }
+
+bool case_parse_selection(RertError *err, RertCase *c, const RertYamlNode *map)
+{
+    if (rert_yaml_kind(map) != RERT_YAML_MAPPING) {
+        return rert_yaml_error(err, c->doc, map,
+                               "selection: expected a mapping of key: value");
+    }
+    size_t n = rert_yaml_count(map);
+    c->selection = case_alloc(err, c, n == 0 ? 1 : n, sizeof *c->selection);
+    if (c->selection == NULL) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const RertYamlNode *v = rert_yaml_value_at(map, i);
+        if (rert_yaml_kind(v) != RERT_YAML_SCALAR) {
+            return rert_yaml_error(err, c->doc, v,
+                                   "selection: %s: expected a single value",
+                                   rert_yaml_key_at(map, i));
+        }
+        RertCaseSelectionEntry *e = &c->selection[c->selection_count++];
+        e->key = rert_yaml_key_at(map, i);
+        e->value = rert_yaml_scalar(v);
+        e->line = rert_yaml_line(v);
+    }
+    return true;
+}

@@ -262,7 +262,8 @@ bool case_get_enum(RertError *err,
 
 static const char *const top_keys[] = {
     "schema",      "patient",        "courses",   "alpha_beta", "recovery",
-    "constraints", "classification", "reporting", "options",    NULL};
+    "constraints", "classification", "reporting", "options",    "selection",
+    NULL};
 
 /* Optional mapping section: parse when present. */
 static bool
@@ -308,6 +309,7 @@ static bool parse_root(RertError *err, RertCase *c)
                    case_parse_classification) &&
            section(err, c, root, "reporting", false, case_parse_reporting) &&
            section(err, c, root, "options", false, case_parse_options) &&
+           section(err, c, root, "selection", false, case_parse_selection) &&
            rert_yaml_get_sequence(err, c->doc, root, "courses", true,
                                   &courses) &&
            case_parse_courses(err, c, courses);
@@ -517,4 +519,11 @@ const RertCaseReporting *rert_case_reporting(const RertCase *c)
 const RertCaseOptions *rert_case_options(const RertCase *c)
 {
     return &c->options;
+}
+
+const RertCaseSelectionEntry *rert_case_selection(const RertCase *c,
+                                                  size_t *count)
+{
+    *count = c->selection_count;
+    return c->selection_count > 0 ? c->selection : NULL;
 }

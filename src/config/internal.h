@@ -50,6 +50,8 @@ struct RertCase {
     RertCaseClassification classification;
     RertCaseReporting reporting;
     RertCaseOptions options;
+    RertCaseSelectionEntry *selection;
+    size_t selection_count;
 };
 
 /* Zeroed array owned by @p c (freed with it). */
@@ -109,6 +111,7 @@ bool case_parse_classification(RertError *err,
                                const RertYamlNode *map);
 bool case_parse_reporting(RertError *err, RertCase *c, const RertYamlNode *map);
 bool case_parse_options(RertError *err, RertCase *c, const RertYamlNode *map);
+bool case_parse_selection(RertError *err, RertCase *c, const RertYamlNode *map);
 
 /* Courses (case_course.c): parse the list and run the cross-course checks.
  */

@@ -154,7 +154,19 @@ static const char *const case_tail =
     "  imaging: [FDG PET-CT]\n"
     "\n"
     "options:\n"
-    "  reference_grid: planned_ct\n";
+    "  reference_grid: planned_ct\n"
+    "\n"
+    "# Patient-selection inputs (docs/selection.md); unanswered checklist\n"
+    "# items are reported as not assessed.\n"
+    "selection:\n"
+    "  histology_at_diagnosis: \"squamous cell carcinoma, HPV negative\"\n"
+    "  lesion_type: recurrence\n"
+    "  extent: local\n"
+    "  response_to_first_rt: \"complete response, 22 months\"\n"
+    "  feeding_tube_or_tracheostomy: false\n"
+    "  salvage_surgery: false\n"
+    "  meaningful_dose_achievable: true\n"
+    "  tumour_board: true\n";
 
 bool rert_phantom_write_case_file(RertError *err,
                                   const char *path,

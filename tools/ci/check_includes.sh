@@ -16,6 +16,8 @@
 #   constraints -> core io geometry dvh config   (constraint library)
 #   evaluate -> core radbio   (recovery, budget, classification)
 #   report   -> core io geometry   (escaping, JSON/CSV, PNG washes, SVG)
+#   selection -> core   (patient-selection scores, decision checklist)
+#   pet      -> core io dicom geometry rt config   (SUV, PET statistics and contours)
 #   assess   -> every library module below it (the pipeline; not phantom)
 #   cli      -> any public <rert/...> header and its own "cli.h"; no src/ headers
 #   fuzz     -> any public <rert/...> header only (style guide F1)
@@ -47,7 +49,9 @@ allowed_deps() {
     constraints) echo "core io geometry dvh config" ;;
     evaluate) echo "core radbio" ;;
     report) echo "core io geometry" ;;
-    assess) echo "core io dicom geometry radbio rt dvh biodose registration config constraints evaluate report" ;;
+    selection) echo "core" ;;
+    pet) echo "core io dicom geometry rt config" ;;
+    assess) echo "core io dicom geometry radbio rt dvh biodose registration config constraints evaluate report selection" ;;
     cli | fuzz) echo "*" ;;
     *) return 1 ;;
     esac
