@@ -157,8 +157,10 @@ static RertVec3 hottest(const RertAssessment *a, const Roi *roi)
     }
     size_t nx = a->ref.dims[0];
     size_t ny = a->ref.dims[1];
-    RertVec3 ijk = {(double)(best % nx), (double)(best / nx % ny),
-                    (double)(best / (nx * ny))};
+    size_t i = best % nx;
+    size_t j = best / nx % ny;
+    size_t k = best / (nx * ny);
+    RertVec3 ijk = {(double)i, (double)j, (double)k};
     return rert_grid_ijk_to_xyz(&a->ref, ijk);
 }
 

@@ -142,6 +142,36 @@ static bool category(RertError *err, RertStrbuf *sb, const RertAssessment *a)
     return ok && rert_strbuf_puts(err, sb, "</section>");
 }
 
+static bool course_row(RertError *err, RertStrbuf *sb, const Course *k)
+{
+    return rert_strbuf_puts(err, sb, "<tr>") && cell(err, sb, k->spec->name) &&
+           cell(err, sb, rert_case_role_name(k->spec->role)) &&
+           cell(err, sb, k->spec->start_date) &&
+           cell(err, sb, k->spec->end_date) &&
+           cell(err, sb, rert_case_modality_name(k->spec->modality)) &&
+           num(err, sb, k->spec->prescription_gy, 1) &&
+           rert_strbuf_printf(err, sb, "<td>%ld</td>", k->fractions) &&
+           num(err, sb, k->interval_months, 1) && cell(err, sb, k->rbe_note) &&
+           cell(err, sb,
+                k->has_voxels ? k->ab_note
+                              : "DVH-level entries (L1, low confidence)") &&
+           cell(err, sb, k->registration) && rert_strbuf_puts(err, sb, "</tr>");
+}
+
+static bool
+roi_row(RertError *err, RertStrbuf *sb, const RertAssessment *a, const Roi *roi)
+{
+    bool ok = rert_strbuf_puts(err, sb, "<tr>") && cell(err, sb, roi->name) &&
+              cell(err, sb, roi->organ != NULL ? roi->organ : "(no match)") &&
+              num(err, sb, roi->volume_cc, 2) && num(err, sb, roi->ab_gy, 2) &&
+              rert_strbuf_puts(err, sb, "<td>");
+    for (size_t c = 0; ok && c < a->course_count; c++) {
+        ok = rert_strbuf_printf(err, sb, "%s%.2f", c > 0 ? " / " : "",
+                                roi->recovery[c]);
+    }
+    return ok && rert_strbuf_puts(err, sb, "</td></tr>");
+}
+
 static bool courses(RertError *err, RertStrbuf *sb, const RertAssessment *a)
 {
     bool ok = rert_strbuf_puts(
@@ -151,52 +181,51 @@ static bool courses(RertError *err, RertStrbuf *sb, const RertAssessment *a)
         "Gy</th><th>fx</th><th>interval (months)</th><th>RBE</th><th>EQD2 "
         "conversion</th><th>mapping to the planned anatomy</th></tr>");
     for (size_t c = 0; ok && c < a->course_count; c++) {
-        const Course *k = &a->courses[c];
-        H(rert_strbuf_puts(err, sb, "<tr>"));
-        H(cell(err, sb, k->spec->name));
-        H(cell(err, sb, rert_case_role_name(k->spec->role)));
-        H(cell(err, sb, k->spec->start_date));
-        H(cell(err, sb, k->spec->end_date));
-        H(cell(err, sb, rert_case_modality_name(k->spec->modality)));
-        H(num(err, sb, k->spec->prescription_gy, 1));
-        H(rert_strbuf_printf(err, sb, "<td>%ld</td>", k->fractions));
-        H(num(err, sb, k->interval_months, 1));
-        H(cell(err, sb, k->rbe_note));
-        H(cell(err, sb,
-               k->has_voxels ? k->ab_note
-                             : "DVH-level entries (L1, low "
-                               "confidence)"));
-        H(cell(err, sb, k->registration));
-        H(rert_strbuf_puts(err, sb, "</tr>"));
+        ok = course_row(err, sb, &a->courses[c]);
     }
-    H(rert_strbuf_printf(
-        err, sb,
-        "</table><p>Model: linear-quadratic, each course converted voxel by "
-        "voxel with its own fractions before summing. Default alpha/beta "
-        "%.2f Gy. Recovery convention %s. A voxel belongs to a structure "
-        "when at least half of it lies inside. Near-limit band: within %.0f "
-        "%% below a limit (our choice [P]).</p>",
-        rert_case_alpha_beta(a->c)->default_gy, a->convention,
-        100.0 * RERT_CONSTRAINT_DEFAULT_NEAR_FRAC));
-    H(rert_strbuf_puts(err, sb,
-                       "<table><tr><th>structure</th><th>organ</th>"
-                       "<th>volume cc</th><th>alpha/beta Gy</th>"
-                       "<th>recovery r per course</th></tr>"));
+    ok = ok &&
+         rert_strbuf_printf(
+             err, sb,
+             "</table><p>Model: linear-quadratic, each course converted voxel "
+             "by voxel with its own fractions before summing. Default "
+             "alpha/beta %.2f Gy. Recovery convention %s. A voxel belongs to "
+             "a structure when at least half of it lies inside. Near-limit "
+             "band: within %.0f %% below a limit (our choice [P]).</p>",
+             rert_case_alpha_beta(a->c)->default_gy, a->convention,
+             100.0 * RERT_CONSTRAINT_DEFAULT_NEAR_FRAC) &&
+         rert_strbuf_puts(err, sb,
+                          "<table><tr><th>structure</th><th>organ</th>"
+                          "<th>volume cc</th><th>alpha/beta Gy</th>"
+                          "<th>recovery r per course</th></tr>");
     for (size_t r = 0; ok && r < a->roi_count; r++) {
-        const Roi *roi = &a->rois[r];
-        H(rert_strbuf_puts(err, sb, "<tr>"));
-        H(cell(err, sb, roi->name));
-        H(cell(err, sb, roi->organ != NULL ? roi->organ : "(no match)"));
-        H(num(err, sb, roi->volume_cc, 2));
-        H(num(err, sb, roi->ab_gy, 2));
-        H(rert_strbuf_puts(err, sb, "<td>"));
-        for (size_t c = 0; ok && c < a->course_count; c++) {
-            H(rert_strbuf_printf(err, sb, "%s%.2f", c > 0 ? " / " : "",
-                                 roi->recovery[c]));
-        }
-        H(rert_strbuf_puts(err, sb, "</td></tr>"));
+        ok = roi_row(err, sb, a, &a->rois[r]);
     }
     return ok && rert_strbuf_puts(err, sb, "</table></section>");
+}
+
+static bool
+constraint_row(RertError *err, RertStrbuf *sb, const RertConstraintResult *r)
+{
+    const RertConstraint *c = r->constraint;
+    const char *status = rert_constraint_status_name(r->status);
+    bool ok = rert_strbuf_puts(err, sb, "<tr>") &&
+              cell(err, sb, r->roi_name[0] != '\0' ? r->roi_name : c->organ) &&
+              cell(err, sb, c->metric) &&
+              cell(err, sb, rert_constraint_scope_name(c->scope)) &&
+              num(err, sb, r->limit, 2) &&
+              cell(err, sb, rert_constraint_unit_name(c->unit)) &&
+              num(err, sb, c->alpha_beta_gy, 1) && num(err, sb, r->value, 2) &&
+              num(err, sb, r->margin_eqd2_gy, 2) &&
+              num(err, sb, r->margin_pct, 1) &&
+              rert_strbuf_printf(err, sb, "<td class=\"%s\">%s</td>", status,
+                                 status) &&
+              cell(err, sb, rert_evidence_tag_name(c->evidence)) &&
+              rert_strbuf_puts(err, sb, "<td>") && text(err, sb, c->source);
+    if (ok && r->message[0] != '\0') {
+        ok = rert_strbuf_puts(err, sb, "<br><i>") &&
+             text(err, sb, r->message) && rert_strbuf_puts(err, sb, "</i>");
+    }
+    return ok && rert_strbuf_puts(err, sb, "</td></tr>");
 }
 
 static bool constraints(RertError *err, RertStrbuf *sb, const RertAssessment *a)
@@ -208,42 +237,18 @@ static bool constraints(RertError *err, RertStrbuf *sb, const RertAssessment *a)
         "a/b</th><th>value</th><th>margin (EQD2 Gy)</th><th>margin %</th>"
         "<th>status</th><th>evidence</th><th>source</th></tr>");
     for (size_t i = 0; ok && i < a->result_count; i++) {
-        const RertConstraintResult *r = &a->results[i];
-        const RertConstraint *c = r->constraint;
-        const char *status = rert_constraint_status_name(r->status);
-        if (r->status == RERT_CONSTRAINT_NOT_EVALUATED) {
-            continue; /* listed after the table */
+        if (a->results[i].status != RERT_CONSTRAINT_NOT_EVALUATED) {
+            ok = constraint_row(err, sb, &a->results[i]);
         }
-        H(rert_strbuf_puts(err, sb, "<tr>"));
-        H(cell(err, sb, r->roi_name[0] != '\0' ? r->roi_name : c->organ));
-        H(cell(err, sb, c->metric));
-        H(cell(err, sb, rert_constraint_scope_name(c->scope)));
-        H(num(err, sb, r->limit, 2));
-        H(cell(err, sb, rert_constraint_unit_name(c->unit)));
-        H(num(err, sb, c->alpha_beta_gy, 1));
-        H(num(err, sb, r->value, 2));
-        H(num(err, sb, r->margin_eqd2_gy, 2));
-        H(num(err, sb, r->margin_pct, 1));
-        H(rert_strbuf_printf(err, sb, "<td class=\"%s\">%s</td>", status,
-                             status));
-        H(cell(err, sb, rert_evidence_tag_name(c->evidence)));
-        H(rert_strbuf_puts(err, sb, "<td>"));
-        H(text(err, sb, c->source));
-        if (r->message[0] != '\0') {
-            H(rert_strbuf_puts(err, sb, "<br><i>"));
-            H(text(err, sb, r->message));
-            H(rert_strbuf_puts(err, sb, "</i>"));
-        }
-        H(rert_strbuf_puts(err, sb, "</td></tr>"));
     }
-    H(rert_strbuf_puts(err, sb,
-                       "</table><p>Not evaluated (organ not contoured or not "
-                       "matched by name): "));
+    ok = ok && rert_strbuf_puts(err, sb,
+                                "</table><p>Not evaluated (organ not "
+                                "contoured or not matched by name): ");
     size_t listed = 0;
     for (size_t i = 0; ok && i < a->result_count; i++) {
         if (a->results[i].status == RERT_CONSTRAINT_NOT_EVALUATED) {
-            H(rert_strbuf_puts(err, sb, listed++ > 0 ? ", " : ""));
-            H(text(err, sb, a->results[i].constraint->id));
+            ok = rert_strbuf_puts(err, sb, listed++ > 0 ? ", " : "") &&
+                 text(err, sb, a->results[i].constraint->id);
         }
     }
     return ok && rert_strbuf_puts(err, sb,

@@ -14,8 +14,6 @@
 #include "internal.h"
 #include "rert_config.h"
 
-#define J(call) ok = ok && (call)
-
 bool assess_path(
     RertError *err, char *out, size_t size, const char *dir, const char *name)
 {
@@ -44,148 +42,157 @@ static bool json_course(RertError *err,
                         const Course *k)
 {
     const RertCaseCourse *s = k->spec;
-    bool ok = rert_json_object_begin(err, w);
-    J(rert_json_write_key_string(err, w, "name", s->name));
-    J(rert_json_write_key_string(err, w, "role", rert_case_role_name(s->role)));
-    J(rert_json_write_key_string(err, w, "start_date", s->start_date));
-    J(rert_json_write_key_string(err, w, "end_date", s->end_date));
-    J(rert_json_write_key_string(err, w, "modality",
-                                 rert_case_modality_name(s->modality)));
-    J(rert_json_write_key_string(err, w, "data_quality",
-                                 rert_case_data_quality_name(s->data_quality)));
-    J(rert_json_write_key_int(err, w, "fractions", k->fractions));
-    J(rert_json_write_key_number(err, w, "prescription_gy",
-                                 s->prescription_gy));
-    J(rert_json_write_key_string(err, w, "rbe", k->rbe_note));
-    J(rert_json_write_key_number(err, w, "interval_months",
-                                 k->interval_months));
-    J(rert_json_write_key_bool(err, w, "voxel_dose", k->has_voxels));
-    J(rert_json_write_key_string(err, w, "registration", k->registration));
+    (void)(rert_json_object_begin(err, w));
+    (void)(rert_json_write_key_string(err, w, "name", s->name));
+    (void)(rert_json_write_key_string(err, w, "role",
+                                      rert_case_role_name(s->role)));
+    (void)(rert_json_write_key_string(err, w, "start_date", s->start_date));
+    (void)(rert_json_write_key_string(err, w, "end_date", s->end_date));
+    (void)(rert_json_write_key_string(err, w, "modality",
+                                      rert_case_modality_name(s->modality)));
+    (void)(rert_json_write_key_string(
+        err, w, "data_quality", rert_case_data_quality_name(s->data_quality)));
+    (void)(rert_json_write_key_int(err, w, "fractions", k->fractions));
+    (void)(rert_json_write_key_number(err, w, "prescription_gy",
+                                      s->prescription_gy));
+    (void)(rert_json_write_key_string(err, w, "rbe", k->rbe_note));
+    (void)(rert_json_write_key_number(err, w, "interval_months",
+                                      k->interval_months));
+    (void)(rert_json_write_key_bool(err, w, "voxel_dose", k->has_voxels));
+    (void)(rert_json_write_key_string(err, w, "registration", k->registration));
     if (k->has_rigid) {
-        J(rert_json_write_key_number(err, w, "registration_metric",
-                                     k->rigid.final_metric));
-        J(rert_json_write_key(err, w, "reference_to_course_matrix"));
-        J(rert_json_array_begin(err, w));
+        (void)(rert_json_write_key_number(err, w, "registration_metric",
+                                          k->rigid.final_metric));
+        (void)(rert_json_write_key(err, w, "reference_to_course_matrix"));
+        (void)(rert_json_array_begin(err, w));
         for (size_t r = 0; r < 4; r++) {
-            J(rert_json_array_begin(err, w));
+            (void)(rert_json_array_begin(err, w));
             for (size_t c = 0; c < 4; c++) {
-                J(rert_json_write_number(err, w,
-                                         k->rigid.fixed_to_moving.m[r][c]));
+                (void)(rert_json_write_number(
+                    err, w, k->rigid.fixed_to_moving.m[r][c]));
             }
-            J(rert_json_array_end(err, w));
+            (void)(rert_json_array_end(err, w));
         }
-        J(rert_json_array_end(err, w));
+        (void)(rert_json_array_end(err, w));
     }
-    J(rert_json_write_key_string(err, w, "eqd2_alpha_beta", k->ab_note));
-    J(rert_json_write_key_int(err, w, "voxels_outside_dose_grid",
-                              (int64_t)k->outside_voxels));
+    (void)(rert_json_write_key_string(err, w, "eqd2_alpha_beta", k->ab_note));
+    (void)(rert_json_write_key_int(err, w, "voxels_outside_dose_grid",
+                                   (int64_t)k->outside_voxels));
     (void)a;
-    return ok && rert_json_object_end(err, w);
+    (void)rert_json_object_end(err, w);
+    return !w->has_failed;
 }
 
 static bool
 json_rois(RertError *err, RertJsonWriter *w, const RertAssessment *a)
 {
-    bool ok = rert_json_write_key(err, w, "structures") &&
-              rert_json_array_begin(err, w);
-    for (size_t r = 0; ok && r < a->roi_count; r++) {
+    (void)(rert_json_write_key(err, w, "structures") &&
+           rert_json_array_begin(err, w));
+    for (size_t r = 0; r < a->roi_count; r++) {
         const Roi *roi = &a->rois[r];
-        J(rert_json_object_begin(err, w));
-        J(rert_json_write_key_string(err, w, "name", roi->name));
-        J(rert_json_write_key_string(err, w, "organ", roi->organ));
-        J(rert_json_write_key_number(err, w, "volume_cc", roi->volume_cc));
-        J(rert_json_write_key_number(err, w, "alpha_beta_gy", roi->ab_gy));
-        J(rert_json_write_key_bool(err, w, "is_target", roi->is_target));
-        J(rert_json_write_key(err, w, "recovery_frac_per_course"));
-        J(rert_json_array_begin(err, w));
-        for (size_t c = 0; ok && c < a->course_count; c++) {
-            J(rert_json_write_number(err, w, roi->recovery[c]));
+        (void)(rert_json_object_begin(err, w));
+        (void)(rert_json_write_key_string(err, w, "name", roi->name));
+        (void)(rert_json_write_key_string(err, w, "organ", roi->organ));
+        (void)(rert_json_write_key_number(err, w, "volume_cc", roi->volume_cc));
+        (void)(rert_json_write_key_number(err, w, "alpha_beta_gy", roi->ab_gy));
+        (void)(rert_json_write_key_bool(err, w, "is_target", roi->is_target));
+        (void)(rert_json_write_key(err, w, "recovery_frac_per_course"));
+        (void)(rert_json_array_begin(err, w));
+        for (size_t c = 0; c < a->course_count; c++) {
+            (void)(rert_json_write_number(err, w, roi->recovery[c]));
         }
-        J(rert_json_array_end(err, w));
-        J(rert_json_object_end(err, w));
+        (void)(rert_json_array_end(err, w));
+        (void)(rert_json_object_end(err, w));
     }
-    return ok && rert_json_array_end(err, w);
+    (void)rert_json_array_end(err, w);
+    return !w->has_failed;
 }
 
 static bool
 json_results(RertError *err, RertJsonWriter *w, const RertAssessment *a)
 {
-    bool ok = rert_json_write_key(err, w, "constraints") &&
-              rert_json_array_begin(err, w);
-    for (size_t i = 0; ok && i < a->result_count; i++) {
+    (void)(rert_json_write_key(err, w, "constraints") &&
+           rert_json_array_begin(err, w));
+    for (size_t i = 0; i < a->result_count; i++) {
         const RertConstraintResult *r = &a->results[i];
         const RertConstraint *c = r->constraint;
-        J(rert_json_object_begin(err, w));
-        J(rert_json_write_key_string(err, w, "id", c->id));
-        J(rert_json_write_key_string(err, w, "organ", c->organ));
-        J(rert_json_write_key_string(err, w, "roi", r->roi_name));
-        J(rert_json_write_key_string(err, w, "metric", c->metric));
-        J(rert_json_write_key_string(err, w, "scope",
-                                     rert_constraint_scope_name(c->scope)));
-        J(rert_json_write_key_string(err, w, "unit",
-                                     rert_constraint_unit_name(c->unit)));
-        J(rert_json_write_key_number(err, w, "alpha_beta_gy",
-                                     c->alpha_beta_gy));
-        J(rert_json_write_key_number(err, w, "limit", r->limit));
-        J(rert_json_write_key_number(err, w, "value", r->value));
-        J(rert_json_write_key_number(err, w, "value_eqd2_gy",
-                                     r->value_eqd2_gy));
-        J(rert_json_write_key_number(err, w, "margin", r->margin));
-        J(rert_json_write_key_number(err, w, "margin_eqd2_gy",
-                                     r->margin_eqd2_gy));
-        J(rert_json_write_key_number(err, w, "margin_pct", r->margin_pct));
-        J(rert_json_write_key_string(err, w, "status",
-                                     rert_constraint_status_name(r->status)));
-        J(rert_json_write_key_string(err, w, "message", r->message));
-        J(rert_json_write_key_string(err, w, "evidence",
-                                     rert_evidence_tag_name(c->evidence)));
-        J(rert_json_write_key_string(err, w, "source", c->source));
-        J(rert_json_write_key_string(err, w, "notes", c->notes));
-        J(rert_json_write_key_bool(err, w, "is_override", c->is_override));
-        J(rert_json_object_end(err, w));
+        (void)(rert_json_object_begin(err, w));
+        (void)(rert_json_write_key_string(err, w, "id", c->id));
+        (void)(rert_json_write_key_string(err, w, "organ", c->organ));
+        (void)(rert_json_write_key_string(err, w, "roi", r->roi_name));
+        (void)(rert_json_write_key_string(err, w, "metric", c->metric));
+        (void)(rert_json_write_key_string(
+            err, w, "scope", rert_constraint_scope_name(c->scope)));
+        (void)(rert_json_write_key_string(err, w, "unit",
+                                          rert_constraint_unit_name(c->unit)));
+        (void)(rert_json_write_key_number(err, w, "alpha_beta_gy",
+                                          c->alpha_beta_gy));
+        (void)(rert_json_write_key_number(err, w, "limit", r->limit));
+        (void)(rert_json_write_key_number(err, w, "value", r->value));
+        (void)(rert_json_write_key_number(err, w, "value_eqd2_gy",
+                                          r->value_eqd2_gy));
+        (void)(rert_json_write_key_number(err, w, "margin", r->margin));
+        (void)(rert_json_write_key_number(err, w, "margin_eqd2_gy",
+                                          r->margin_eqd2_gy));
+        (void)(rert_json_write_key_number(err, w, "margin_pct", r->margin_pct));
+        (void)(rert_json_write_key_string(
+            err, w, "status", rert_constraint_status_name(r->status)));
+        (void)(rert_json_write_key_string(err, w, "message", r->message));
+        (void)(rert_json_write_key_string(err, w, "evidence",
+                                          rert_evidence_tag_name(c->evidence)));
+        (void)(rert_json_write_key_string(err, w, "source", c->source));
+        (void)(rert_json_write_key_string(err, w, "notes", c->notes));
+        (void)(rert_json_write_key_bool(err, w, "is_override", c->is_override));
+        (void)(rert_json_object_end(err, w));
     }
-    return ok && rert_json_array_end(err, w);
+    (void)rert_json_array_end(err, w);
+    return !w->has_failed;
 }
 
 static bool
 json_budgets(RertError *err, RertJsonWriter *w, const RertAssessment *a)
 {
-    bool ok =
-        rert_json_write_key(err, w, "budget") && rert_json_object_begin(err, w);
-    J(rert_json_write_key_int(err, w, "planned_fractions",
-                              a->courses[a->planned].fractions));
-    J(rert_json_write_key(err, w, "organs"));
-    J(rert_json_array_begin(err, w));
-    for (size_t i = 0; ok && i < a->budget_count; i++) {
+    (void)(rert_json_write_key(err, w, "budget") &&
+           rert_json_object_begin(err, w));
+    (void)(rert_json_write_key_int(err, w, "planned_fractions",
+                                   a->courses[a->planned].fractions));
+    (void)(rert_json_write_key(err, w, "organs"));
+    (void)(rert_json_array_begin(err, w));
+    for (size_t i = 0; i < a->budget_count; i++) {
         const Budget *b = &a->budgets[i];
-        J(rert_json_object_begin(err, w));
-        J(rert_json_write_key_string(err, w, "constraint", b->constraint->id));
-        J(rert_json_write_key_string(err, w, "roi", b->roi->name));
-        J(rert_json_write_key_string(err, w, "metric", b->constraint->metric));
-        J(rert_json_write_key_string(err, w, "basis", b->basis));
-        J(rert_json_write_key_number(err, w, "alpha_beta_gy",
-                                     b->constraint->alpha_beta_gy));
-        J(rert_json_write_key_number(err, w, "prior_eqd2_gy",
-                                     b->prior_eqd2_gy));
-        J(rert_json_write_key_number(err, w, "allowed_eqd2_gy",
-                                     b->result.allowed_eqd2_gy));
-        J(rert_json_write_key_number(err, w, "remaining_eqd2_gy",
-                                     b->result.remaining_eqd2_gy));
-        J(rert_json_write_key_bool(err, w, "has_budget", b->result.has_budget));
-        J(rert_json_write_key_number(err, w, "max_total_dose_gy",
-                                     b->result.max_dose.total_dose_gy));
-        J(rert_json_write_key_number(err, w, "max_dose_per_fraction_gy",
-                                     b->result.max_dose.dose_per_fraction_gy));
-        J(rert_json_object_end(err, w));
+        (void)(rert_json_object_begin(err, w));
+        (void)(rert_json_write_key_string(err, w, "constraint",
+                                          b->constraint->id));
+        (void)(rert_json_write_key_string(err, w, "roi", b->roi->name));
+        (void)(rert_json_write_key_string(err, w, "metric",
+                                          b->constraint->metric));
+        (void)(rert_json_write_key_string(err, w, "basis", b->basis));
+        (void)(rert_json_write_key_number(err, w, "alpha_beta_gy",
+                                          b->constraint->alpha_beta_gy));
+        (void)(rert_json_write_key_number(err, w, "prior_eqd2_gy",
+                                          b->prior_eqd2_gy));
+        (void)(rert_json_write_key_number(err, w, "allowed_eqd2_gy",
+                                          b->result.allowed_eqd2_gy));
+        (void)(rert_json_write_key_number(err, w, "remaining_eqd2_gy",
+                                          b->result.remaining_eqd2_gy));
+        (void)(rert_json_write_key_bool(err, w, "has_budget",
+                                        b->result.has_budget));
+        (void)(rert_json_write_key_number(err, w, "max_total_dose_gy",
+                                          b->result.max_dose.total_dose_gy));
+        (void)(rert_json_write_key_number(
+            err, w, "max_dose_per_fraction_gy",
+            b->result.max_dose.dose_per_fraction_gy));
+        (void)(rert_json_object_end(err, w));
     }
-    J(rert_json_array_end(err, w));
-    J(rert_json_write_key_int(err, w, "map_constrained_voxels",
-                              (int64_t)a->budget_stats.constrained_count));
-    J(rert_json_write_key_int(err, w, "map_no_budget_voxels",
-                              (int64_t)a->budget_stats.no_budget_count));
-    J(rert_json_write_key_number(err, w, "map_unconstrained_value_gy",
-                                 RERT_BUDGET_UNCONSTRAINED_DEFAULT_GY));
-    return ok && rert_json_object_end(err, w);
+    (void)(rert_json_array_end(err, w));
+    (void)(rert_json_write_key_int(err, w, "map_constrained_voxels",
+                                   (int64_t)a->budget_stats.constrained_count));
+    (void)(rert_json_write_key_int(err, w, "map_no_budget_voxels",
+                                   (int64_t)a->budget_stats.no_budget_count));
+    (void)(rert_json_write_key_number(err, w, "map_unconstrained_value_gy",
+                                      RERT_BUDGET_UNCONSTRAINED_DEFAULT_GY));
+    (void)rert_json_object_end(err, w);
+    return !w->has_failed;
 }
 
 static bool json_answer(RertError *err,
@@ -194,72 +201,75 @@ static bool json_answer(RertError *err,
                         const RertAnswer *q)
 {
     static const char *const values[] = {"unknown", "no", "yes"};
-    bool ok =
-        rert_json_write_key(err, w, key) && rert_json_object_begin(err, w);
-    J(rert_json_write_key_string(err, w, "answer", values[q->value]));
-    J(rert_json_write_key_string(err, w, "source",
-                                 rert_answer_source_name(q->source)));
-    J(rert_json_write_key_string(err, w, "note", q->note));
-    return ok && rert_json_object_end(err, w);
+    (void)(rert_json_write_key(err, w, key) && rert_json_object_begin(err, w));
+    (void)(rert_json_write_key_string(err, w, "answer", values[q->value]));
+    (void)(rert_json_write_key_string(err, w, "source",
+                                      rert_answer_source_name(q->source)));
+    (void)(rert_json_write_key_string(err, w, "note", q->note));
+    (void)rert_json_object_end(err, w);
+    return !w->has_failed;
 }
 
 static bool
 json_classification(RertError *err, RertJsonWriter *w, const RertAssessment *a)
 {
-    bool ok = rert_json_write_key(err, w, "classification") &&
-              rert_json_object_begin(err, w);
-    J(rert_json_write_key_string(
+    (void)(rert_json_write_key(err, w, "classification") &&
+           rert_json_object_begin(err, w));
+    (void)(rert_json_write_key_string(
         err, w, "category",
         rert_reirradiation_category_name(a->category.category)));
-    J(rert_json_write_key_string(
+    (void)(rert_json_write_key_string(
         err, w, "description",
         rert_reirradiation_category_description(a->category.category)));
-    J(rert_json_write_key_bool(err, w, "is_reirradiation",
-                               a->category.is_reirradiation));
+    (void)(rert_json_write_key_bool(err, w, "is_reirradiation",
+                                    a->category.is_reirradiation));
     if (a->has_overlap) {
-        J(rert_json_write_key_number(err, w, "overlap_threshold_gy_eqd2",
-                                     a->overlap.threshold_gy));
-        J(rert_json_write_key_string(err, w, "overlap_threshold_source",
-                                     a->overlap.threshold_source));
-        J(rert_json_write_key_number(err, w, "overlap_cc",
-                                     a->overlap.overlap_cc));
-        J(rert_json_write_key_number(err, w, "target_overlap_cc",
-                                     a->overlap.target_overlap_cc));
+        (void)(rert_json_write_key_number(err, w, "overlap_threshold_gy_eqd2",
+                                          a->overlap.threshold_gy));
+        (void)(rert_json_write_key_string(err, w, "overlap_threshold_source",
+                                          a->overlap.threshold_source));
+        (void)(rert_json_write_key_number(err, w, "overlap_cc",
+                                          a->overlap.overlap_cc));
+        (void)(rert_json_write_key_number(err, w, "target_overlap_cc",
+                                          a->overlap.target_overlap_cc));
     }
-    J(rert_json_write_key(err, w, "courses"));
-    J(rert_json_array_begin(err, w));
-    for (size_t i = 0; ok && i + 1 < a->course_count; i++) {
+    (void)(rert_json_write_key(err, w, "courses"));
+    (void)(rert_json_array_begin(err, w));
+    for (size_t i = 0; i + 1 < a->course_count; i++) {
         const RertClassifyCourse *q = &a->answers[i];
-        J(rert_json_object_begin(err, w));
-        J(rert_json_write_key_string(err, w, "course", q->course_name));
-        J(json_answer(err, w, "q1_overlap", &q->overlap));
-        J(json_answer(err, w, "q2_cumulative_concern", &q->cumulative_concern));
-        J(json_answer(err, w, "q3_same_organ", &q->same_organ));
-        J(rert_json_object_end(err, w));
+        (void)(rert_json_object_begin(err, w));
+        (void)(rert_json_write_key_string(err, w, "course", q->course_name));
+        (void)(json_answer(err, w, "q1_overlap", &q->overlap));
+        (void)(json_answer(err, w, "q2_cumulative_concern",
+                           &q->cumulative_concern));
+        (void)(json_answer(err, w, "q3_same_organ", &q->same_organ));
+        (void)(rert_json_object_end(err, w));
     }
-    J(rert_json_array_end(err, w));
+    (void)(rert_json_array_end(err, w));
     const RertSummationLevelInfo *li = rert_summation_level_info(a->level);
-    J(rert_json_write_key_string(err, w, "summation_level", li->key));
-    J(rert_json_write_key_string(err, w, "summation_description",
-                                 li->description));
-    return ok && rert_json_object_end(err, w);
+    (void)(rert_json_write_key_string(err, w, "summation_level", li->key));
+    (void)(rert_json_write_key_string(err, w, "summation_description",
+                                      li->description));
+    (void)rert_json_object_end(err, w);
+    return !w->has_failed;
 }
 
 static bool
 json_warnings(RertError *err, RertJsonWriter *w, const RertAssessment *a)
 {
-    bool ok = rert_json_write_key(err, w, "warnings") &&
-              rert_json_array_begin(err, w);
+    (void)(rert_json_write_key(err, w, "warnings") &&
+           rert_json_array_begin(err, w));
     const char *p = a->warnings.data;
-    while (ok && p != NULL && *p != '\0') {
+    while (p != NULL && *p != '\0') {
         const char *nl = strchr(p, '\n');
         size_t len = nl != NULL ? (size_t)(nl - p) : strlen(p);
         char line[600];
         (void)snprintf(line, sizeof line, "%.*s", (int)len, p);
-        J(rert_json_write_string(err, w, line));
+        (void)(rert_json_write_string(err, w, line));
         p = nl != NULL ? nl + 1 : p + len;
     }
-    return ok && rert_json_array_end(err, w);
+    (void)rert_json_array_end(err, w);
+    return !w->has_failed;
 }
 
 static bool
@@ -273,13 +283,14 @@ json_items(RertError *err, RertJsonWriter *w, const RertAssessment *a)
         "summation_method",   "toxicity_ctcae"};
     bool present[10];
     (void)assess_report_items(a, present);
-    bool ok = rert_json_write_key(err, w, "mandatory_reporting_items") &&
-              rert_json_object_begin(err, w);
+    (void)(rert_json_write_key(err, w, "mandatory_reporting_items") &&
+           rert_json_object_begin(err, w));
     for (size_t i = 0; i < 10; i++) {
-        J(rert_json_write_key_string(err, w, names[i],
-                                     present[i] ? "present" : "missing"));
+        (void)(rert_json_write_key_string(err, w, names[i],
+                                          present[i] ? "present" : "missing"));
     }
-    return ok && rert_json_object_end(err, w);
+    (void)rert_json_object_end(err, w);
+    return !w->has_failed;
 }
 
 static bool report_json(RertError *err, const RertAssessment *a, RertStrbuf *sb)
@@ -287,35 +298,38 @@ static bool report_json(RertError *err, const RertAssessment *a, RertStrbuf *sb)
     RertJsonWriter w;
     rert_json_writer_init(&w, sb, true);
     const RertCasePatient *p = rert_case_patient(a->c);
-    bool ok = rert_json_object_begin(err, &w);
-    J(rert_json_write_key_int(err, &w, "schema_version", 1));
-    J(rert_json_write_key_string(err, &w, "rert_version", RERT_VERSION));
-    J(rert_json_write_key_string(err, &w, "command_line",
-                                 a->options.command_line));
-    J(rert_json_write_key_string(err, &w, "case_file", rert_case_name(a->c)));
-    J(rert_json_write_key_string(err, &w, "patient_id", p->id));
-    J(rert_json_write_key_string(err, &w, "summary", a->summary));
-    J(rert_json_write_key_string(err, &w, "recovery_convention",
-                                 a->convention));
-    J(rert_json_write_key_string(err, &w, "model", "LQ"));
-    J(rert_json_write_key_number(err, &w, "default_alpha_beta_gy",
-                                 rert_case_alpha_beta(a->c)->default_gy));
-    J(rert_json_write_key(err, &w, "courses"));
-    J(rert_json_array_begin(err, &w));
-    for (size_t i = 0; ok && i < a->course_count; i++) {
-        J(json_course(err, &w, a, &a->courses[i]));
+    (void)rert_json_object_begin(err, &w);
+    (void)(rert_json_write_key_int(err, &w, "schema_version", 1));
+    (void)(rert_json_write_key_string(err, &w, "rert_version", RERT_VERSION));
+    (void)(rert_json_write_key_string(err, &w, "command_line",
+                                      a->options.command_line));
+    (void)(rert_json_write_key_string(err, &w, "case_file",
+                                      rert_case_name(a->c)));
+    (void)(rert_json_write_key_string(err, &w, "patient_id", p->id));
+    (void)(rert_json_write_key_string(err, &w, "summary", a->summary));
+    (void)(rert_json_write_key_string(err, &w, "recovery_convention",
+                                      a->convention));
+    (void)(rert_json_write_key_string(err, &w, "model", "LQ"));
+    (void)(rert_json_write_key_number(err, &w, "default_alpha_beta_gy",
+                                      rert_case_alpha_beta(a->c)->default_gy));
+    (void)(rert_json_write_key(err, &w, "courses"));
+    (void)(rert_json_array_begin(err, &w));
+    for (size_t i = 0; i < a->course_count; i++) {
+        (void)(json_course(err, &w, a, &a->courses[i]));
     }
-    J(rert_json_array_end(err, &w));
-    J(json_rois(err, &w, a));
-    J(json_results(err, &w, a));
-    J(json_budgets(err, &w, a));
-    J(json_classification(err, &w, a));
-    J(json_items(err, &w, a));
-    J(assess_selection_json(err, &w, a));
-    J(json_warnings(err, &w, a));
-    J(rert_json_object_end(err, &w));
-    return ok && rert_json_writer_finish(err, &w);
+    (void)(rert_json_array_end(err, &w));
+    (void)(json_rois(err, &w, a));
+    (void)(json_results(err, &w, a));
+    (void)(json_budgets(err, &w, a));
+    (void)(json_classification(err, &w, a));
+    (void)(json_items(err, &w, a));
+    (void)(assess_selection_json(err, &w, a));
+    (void)(json_warnings(err, &w, a));
+    (void)(rert_json_object_end(err, &w));
+    return rert_json_writer_finish(err, &w);
 }
+
+#define J(call) ok = ok && (call)
 
 static bool dvh_csv(RertError *err, const RertAssessment *a, RertStrbuf *sb)
 {

@@ -151,65 +151,92 @@ bool assess_selection(RertError *err, RertAssessment *a)
     return rert_checklist_fill(err, &a->selection, &a->checklist);
 }
 
-#define J(call) ok = ok && (call)
-
 static bool
 json_score(RertError *err, RertJsonWriter *w, const RertScoreResult *r)
 {
     const RertScoreDefinition *d = r->definition;
-    bool ok = rert_json_object_begin(err, w);
-    J(rert_json_write_key_string(err, w, "key", d->key));
-    J(rert_json_write_key_string(err, w, "title", d->title));
-    J(rert_json_write_key_string(err, w, "status",
-                                 rert_score_status_name(r->status)));
-    J(rert_json_write_key_number(err, w, "points", r->points));
-    J(rert_json_write_key_string(err, w, "group", r->group));
-    J(rert_json_write_key_string(err, w, "outcome", r->outcome));
-    J(rert_json_write_key_string(err, w, "missing", r->missing));
-    J(rert_json_write_key_string(err, w, "evidence", d->evidence_tag));
-    J(rert_json_write_key_string(err, w, "source", d->source));
-    J(rert_json_write_key_string(err, w, "verification", d->verification));
-    J(rert_json_write_key_string(err, w, "caveats", d->caveats));
-    J(rert_json_write_key(err, w, "warnings"));
-    J(rert_json_array_begin(err, w));
+    (void)(rert_json_object_begin(err, w));
+    (void)(rert_json_write_key_string(err, w, "key", d->key));
+    (void)(rert_json_write_key_string(err, w, "title", d->title));
+    (void)(rert_json_write_key_string(err, w, "status",
+                                      rert_score_status_name(r->status)));
+    (void)(rert_json_write_key_number(err, w, "points", r->points));
+    (void)(rert_json_write_key_string(err, w, "group", r->group));
+    (void)(rert_json_write_key_string(err, w, "outcome", r->outcome));
+    (void)(rert_json_write_key_string(err, w, "missing", r->missing));
+    (void)(rert_json_write_key_string(err, w, "evidence", d->evidence_tag));
+    (void)(rert_json_write_key_string(err, w, "source", d->source));
+    (void)(rert_json_write_key_string(err, w, "verification", d->verification));
+    (void)(rert_json_write_key_string(err, w, "caveats", d->caveats));
+    (void)(rert_json_write_key(err, w, "warnings"));
+    (void)(rert_json_array_begin(err, w));
     for (size_t i = 0; i < r->warning_count; i++) {
-        J(rert_json_write_string(err, w, r->warnings[i]));
+        (void)(rert_json_write_string(err, w, r->warnings[i]));
     }
-    J(rert_json_array_end(err, w));
-    return ok && rert_json_object_end(err, w);
+    (void)(rert_json_array_end(err, w));
+    (void)rert_json_object_end(err, w);
+    return !w->has_failed;
 }
 
 bool assess_selection_json(RertError *err,
                            RertJsonWriter *w,
                            const RertAssessment *a)
 {
-    bool ok = rert_json_write_key(err, w, "selection") &&
-              rert_json_object_begin(err, w) &&
-              rert_json_write_key(err, w, "scores") &&
-              rert_json_array_begin(err, w);
+    (void)(rert_json_write_key(err, w, "selection") &&
+           rert_json_object_begin(err, w) &&
+           rert_json_write_key(err, w, "scores") &&
+           rert_json_array_begin(err, w));
     for (size_t i = 0; i < RERT_SCORE_COUNT; i++) {
-        J(json_score(err, w, &a->scores[i]));
+        (void)(json_score(err, w, &a->scores[i]));
     }
-    J(rert_json_array_end(err, w));
-    J(rert_json_write_key(err, w, "checklist"));
-    J(rert_json_array_begin(err, w));
+    (void)(rert_json_array_end(err, w));
+    (void)(rert_json_write_key(err, w, "checklist"));
+    (void)(rert_json_array_begin(err, w));
     for (size_t i = 0; i < a->checklist.entry_count; i++) {
         const RertChecklistEntry *e = &a->checklist.entries[i];
-        J(rert_json_object_begin(err, w));
-        J(rert_json_write_key_string(err, w, "id", e->item->id));
-        J(rert_json_write_key_string(
+        (void)(rert_json_object_begin(err, w));
+        (void)(rert_json_write_key_string(err, w, "id", e->item->id));
+        (void)(rert_json_write_key_string(
             err, w, "group", rert_checklist_group_name(e->item->group)));
-        J(rert_json_write_key_string(err, w, "question", e->item->question));
-        J(rert_json_write_key_string(err, w, "status",
-                                     rert_checklist_status_name(e->status)));
-        J(rert_json_write_key_string(err, w, "value", e->value));
-        J(rert_json_object_end(err, w));
+        (void)(rert_json_write_key_string(err, w, "question",
+                                          e->item->question));
+        (void)(rert_json_write_key_string(
+            err, w, "status", rert_checklist_status_name(e->status)));
+        (void)(rert_json_write_key_string(err, w, "value", e->value));
+        (void)(rert_json_object_end(err, w));
     }
-    J(rert_json_array_end(err, w));
-    return ok && rert_json_object_end(err, w);
+    (void)(rert_json_array_end(err, w));
+    (void)rert_json_object_end(err, w);
+    return !w->has_failed;
 }
 
 #define T(s) rert_html_escape_text(err, sb, (s) != NULL ? (s) : "")
+
+static bool score_row(RertError *err, RertStrbuf *sb, const RertScoreResult *r)
+{
+    return rert_strbuf_puts(err, sb, "<tr><td>") && T(r->definition->title) &&
+           rert_strbuf_puts(err, sb, "</td><td>") &&
+           T(rert_score_status_name(r->status)) &&
+           (isfinite(r->points)
+                ? rert_strbuf_printf(err, sb, "</td><td>%g</td><td>", r->points)
+                : rert_strbuf_puts(err, sb, "</td><td>-</td><td>")) &&
+           T(r->group) && rert_strbuf_puts(err, sb, "</td><td>") &&
+           T(r->outcome) && rert_strbuf_puts(err, sb, "</td><td>") &&
+           T(r->missing) && rert_strbuf_puts(err, sb, "</td><td>") &&
+           T(r->definition->caveats) && rert_strbuf_puts(err, sb, "</td></tr>");
+}
+
+static bool
+checklist_row(RertError *err, RertStrbuf *sb, const RertChecklistEntry *e)
+{
+    bool answered = e->status != RERT_CHECKLIST_NOT_ASSESSED;
+    return rert_strbuf_printf(err, sb, "<tr><td>%s</td><td>", e->item->id) &&
+           T(e->item->question) &&
+           rert_strbuf_printf(err, sb, "</td><td class=\"%s\">%s</td><td>",
+                              answered ? "present" : "missing",
+                              rert_checklist_status_name(e->status)) &&
+           T(e->value) && rert_strbuf_puts(err, sb, "</td></tr>");
+}
 
 bool assess_selection_html(RertError *err,
                            RertStrbuf *sb,
@@ -224,38 +251,15 @@ bool assess_selection_html(RertError *err,
         "<th>outcome (source)</th><th>missing inputs</th><th>caveats</th>"
         "</tr>");
     for (size_t i = 0; ok && i < RERT_SCORE_COUNT; i++) {
-        const RertScoreResult *r = &a->scores[i];
-        J(rert_strbuf_puts(err, sb, "<tr><td>"));
-        J(T(r->definition->title));
-        J(rert_strbuf_puts(err, sb, "</td><td>"));
-        J(T(rert_score_status_name(r->status)));
-        J(isfinite(r->points)
-              ? rert_strbuf_printf(err, sb, "</td><td>%g</td><td>", r->points)
-              : rert_strbuf_puts(err, sb, "</td><td>-</td><td>"));
-        J(T(r->group));
-        J(rert_strbuf_puts(err, sb, "</td><td>"));
-        J(T(r->outcome));
-        J(rert_strbuf_puts(err, sb, "</td><td>"));
-        J(T(r->missing));
-        J(rert_strbuf_puts(err, sb, "</td><td>"));
-        J(T(r->definition->caveats));
-        J(rert_strbuf_puts(err, sb, "</td></tr>"));
+        ok = score_row(err, sb, &a->scores[i]);
     }
-    J(rert_strbuf_puts(err, sb,
-                       "</table><h3>Decision checklist (consensus "
-                       "factors)</h3><table><tr><th>id</th><th>"
-                       "question</th><th>status</th><th>value</th>"
-                       "</tr>"));
+    ok = ok && rert_strbuf_puts(err, sb,
+                                "</table><h3>Decision checklist (consensus "
+                                "factors)</h3><table><tr><th>id</th><th>"
+                                "question</th><th>status</th><th>value</th>"
+                                "</tr>");
     for (size_t i = 0; ok && i < a->checklist.entry_count; i++) {
-        const RertChecklistEntry *e = &a->checklist.entries[i];
-        bool answered = e->status != RERT_CHECKLIST_NOT_ASSESSED;
-        J(rert_strbuf_printf(err, sb, "<tr><td>%s</td><td>", e->item->id));
-        J(T(e->item->question));
-        J(rert_strbuf_printf(err, sb, "</td><td class=\"%s\">%s</td><td>",
-                             answered ? "present" : "missing",
-                             rert_checklist_status_name(e->status)));
-        J(T(e->value));
-        J(rert_strbuf_puts(err, sb, "</td></tr>"));
+        ok = checklist_row(err, sb, &a->checklist.entries[i]);
     }
     return ok && rert_strbuf_puts(err, sb, "</table></section>");
 }
