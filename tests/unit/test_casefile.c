@@ -277,6 +277,37 @@ static void test_unknown_keys(void **state)
                  "case.yaml:15: unknown key 'cT' in courses[].dicom", NULL);
 }
 
+static void test_selection_section(void **state)
+{
+    (void)state;
+    char *text = mutate("alpha_beta:\n", "selection:\n  extent: local\n"
+                                         "  tumour_board: true\n"
+                                         "alpha_beta:\n");
+    RertError err;
+    RertCase *c = parse_text(&err, text);
+    rert_free(text);
+    if (c == NULL) {
+        fail_msg("%s", err.message);
+    }
+    size_t n = 0;
+    const RertCaseSelectionEntry *e = rert_case_selection(c, &n);
+    assert_int_equal(n, 2);
+    assert_string_equal(e[0].key, "extent");
+    assert_string_equal(e[0].value, "local");
+    assert_int_equal(e[0].line, 33);
+    assert_string_equal(e[1].value, "true");
+    rert_case_destroy(c);
+    c = parse_text(&err, BASE);
+    assert_non_null(c);
+    assert_null(rert_case_selection(c, &n));
+    assert_int_equal(n, 0);
+    rert_case_destroy(c);
+    /* values must be single scalars (keys are checked by the selection
+     * module, which knows them) */
+    expect_error("alpha_beta:\n", "selection:\n  extent: [a, b]\nalpha_beta:\n",
+                 RERT_ERR_PARSE, "case.yaml:33", "single value");
+}
+
 static void test_dates_and_order(void **state)
 {
     (void)state;
@@ -619,6 +650,7 @@ int main(void)
         cmocka_unit_test(test_example_hn),
         cmocka_unit_test(test_example_thorax),
         cmocka_unit_test(test_unknown_keys),
+        cmocka_unit_test(test_selection_section),
         cmocka_unit_test(test_dates_and_order),
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_roles),
