@@ -272,6 +272,10 @@ typedef struct RertCaseAlphaBetaEntry {
 typedef struct RertCaseAlphaBeta {
     double default_gy;  /**< required, > 0 */
     const char *source; /**< NULL when not given */
+    /** Dose-response model: false = LQ (default), true = LQ-L (Astrahan
+     * 2008) with transition_dose_gy, required then (no published default). */
+    bool is_lql;
+    double transition_dose_gy; /**< LQ-L dT per fraction; NaN for LQ */
     const RertCaseAlphaBetaEntry *entries;
     size_t entry_count;
     size_t line;

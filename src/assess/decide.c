@@ -84,6 +84,7 @@ static bool budget_one(RertError *err,
     q.prior_count = 1;
     q.n_fractions = (unsigned)a->courses[a->planned].fractions;
     q.ab_gy = c->alpha_beta_gy;
+    q.model = assess_model(a);
     bu->constraint = c;
     bu->roi = m->roi;
     bu->prior_eqd2_gy = prior.eqd2_gy;
@@ -235,6 +236,7 @@ static bool budget_map(RertError *err, RertAssessment *a)
         p.organs = in.organs;
         p.organ_count = in.count;
         p.n_fractions = (unsigned)a->courses[a->planned].fractions;
+        p.model = assess_model(a);
         p.ab_map_gy = in.ab_map;
         ok = rert_budget_map_compute(err, &p, in.prior, n,
                                      rert_volume_data(a->budget_total), NULL,

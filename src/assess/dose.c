@@ -65,6 +65,7 @@ static bool course_uniform(RertError *err,
 {
     RertBiodoseOptions o = rert_biodose_options_default();
     o.n_fractions = (unsigned)k->fractions;
+    o.model = assess_model(a);
     o.ab_gy = a->ab[slot];
     RertVolume *own = rert_biodose_compute(err, dose, NULL, &o, NULL);
     if (own == NULL) {
@@ -130,6 +131,7 @@ course_map(RertError *err, RertAssessment *a, Course *k, const RertVolume *dose)
     RertAbAssignment assign[MAX_ASSIGN];
     RertBiodoseOptions o = rert_biodose_options_default();
     o.n_fractions = (unsigned)k->fractions;
+    o.model = assess_model(a);
     o.default_ab_gy = rert_case_alpha_beta(a->c)->default_gy;
     size_t n = k->structures != NULL
                    ? course_assignments(a, k, assign, MAX_ASSIGN)

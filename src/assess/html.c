@@ -186,11 +186,15 @@ static bool courses(RertError *err, RertStrbuf *sb, const RertAssessment *a)
     ok = ok &&
          rert_strbuf_printf(
              err, sb,
-             "</table><p>Model: linear-quadratic, each course converted voxel "
-             "by voxel with its own fractions before summing. Default "
-             "alpha/beta %.2f Gy. Recovery convention %s. A voxel belongs to "
-             "a structure when at least half of it lies inside. Near-limit "
-             "band: within %.0f %% below a limit (our choice [P]).</p>",
+             "</table><p>Model: %s, each course converted voxel by voxel with "
+             "its own fractions before summing. Default alpha/beta %.2f Gy. "
+             "Recovery convention %s. A voxel belongs to a structure when at "
+             "least half of it lies inside. Near-limit band: within %.0f %% "
+             "below a limit (our choice [P]).</p>",
+             rert_case_alpha_beta(a->c)->is_lql
+                 ? "linear-quadratic-linear (Astrahan 2008; dT in the case "
+                   "file)"
+                 : "linear-quadratic",
              rert_case_alpha_beta(a->c)->default_gy, a->convention,
              100.0 * RERT_CONSTRAINT_DEFAULT_NEAR_FRAC) &&
          rert_strbuf_puts(err, sb,

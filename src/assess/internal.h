@@ -173,6 +173,9 @@ bool assess_report_items(const RertAssessment *a, bool present[10]);
 bool assess_path(
     RertError *err, char *out, size_t size, const char *dir, const char *name);
 
+/* The case's dose-response model (LQ, or LQ-L with its dT). */
+RertLqModel assess_model(const RertAssessment *a);
+
 /* Record a warning line for the report (formatting failures are ignored:
  * the warning list is best effort under memory exhaustion). */
 void assess_warn(RertAssessment *a, const char *fmt, ...) RERT_PRINTF(2, 3);

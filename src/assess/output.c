@@ -309,7 +309,13 @@ static bool report_json(RertError *err, const RertAssessment *a, RertStrbuf *sb)
     (void)(rert_json_write_key_string(err, &w, "summary", a->summary));
     (void)(rert_json_write_key_string(err, &w, "recovery_convention",
                                       a->convention));
-    (void)(rert_json_write_key_string(err, &w, "model", "LQ"));
+    RertLqModel model = assess_model(a);
+    (void)rert_json_write_key_string(
+        err, &w, "model", model.kind == RERT_LQ_MODEL_LQL ? "LQ-L" : "LQ");
+    (void)rert_json_write_key_number(err, &w, "transition_dose_gy",
+                                     model.kind == RERT_LQ_MODEL_LQL
+                                         ? model.transition_dose_gy
+                                         : (double)NAN);
     (void)(rert_json_write_key_number(err, &w, "default_alpha_beta_gy",
                                       rert_case_alpha_beta(a->c)->default_gy));
     (void)(rert_json_write_key(err, &w, "courses"));

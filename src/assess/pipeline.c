@@ -14,6 +14,17 @@ RertAssessOptions rert_assess_options_default(void)
     return o;
 }
 
+RertLqModel assess_model(const RertAssessment *a)
+{
+    const RertCaseAlphaBeta *ab = rert_case_alpha_beta(a->c);
+    RertLqModel m = rert_lq_model_default();
+    if (ab->is_lql) {
+        m.kind = RERT_LQ_MODEL_LQL;
+        m.transition_dose_gy = ab->transition_dose_gy;
+    }
+    return m;
+}
+
 void assess_warn(RertAssessment *a, const char *fmt, ...)
 {
     char line[512];

@@ -71,8 +71,37 @@ bool case_parse_patient(RertError *err, RertCase *c, const RertYamlNode *map)
 
 /* ---- alpha/beta */
 
-static const char *const ab_keys[] = {"default_gy", "structures", "source",
-                                      NULL};
+static const char *const ab_keys[] = {
+    "default_gy", "structures", "source", "model", "transition_dose_gy", NULL};
+static const char *const lq_models[] = {"lq", "lql", NULL};
+
+/* model: lq | lql; LQ-L needs its transition dose (never defaulted). */
+static bool ab_model(RertError *err,
+                     RertCase *c,
+                     const RertYamlNode *map,
+                     RertCaseAlphaBeta *ab)
+{
+    int model = 0;
+    bool has_dt = false;
+    ab->transition_dose_gy = (double)NAN;
+    if (!case_get_enum(err, c, map, "model", false, lq_models, 0, &model) ||
+        !rert_yaml_get_double(err, c->doc, map, "transition_dose_gy", false,
+                              &ab->transition_dose_gy, &has_dt)) {
+        return false;
+    }
+    ab->is_lql = model == 1;
+    if (ab->is_lql && !(has_dt && ab->transition_dose_gy > 0.0)) {
+        return rert_yaml_error(err, c->doc, map,
+                               "alpha_beta: model lql needs transition_dose_gy "
+                               "> 0 (no published default exists)");
+    }
+    if (!ab->is_lql && has_dt) {
+        return rert_yaml_error(err, c->doc, map,
+                               "alpha_beta: transition_dose_gy is only for "
+                               "model: lql");
+    }
+    return true;
+}
 
 /* A finite number > 0 under @p key (required). */
 static bool positive(RertError *err,
@@ -106,7 +135,8 @@ bool case_parse_alpha_beta(RertError *err, RertCase *c, const RertYamlNode *map)
         !positive(err, c, map, "default_gy", true, &ab->default_gy) ||
         !rert_yaml_get_string(err, c->doc, map, "source", false, &ab->source) ||
         !rert_yaml_get_mapping(err, c->doc, map, "structures", false,
-                               &structures)) {
+                               &structures) ||
+        !ab_model(err, c, map, ab)) {
         return false;
     }
     size_t n = rert_yaml_count(structures);

@@ -1,0 +1,160 @@
+#!/usr/bin/python3
+"""`rert assess` variants on the demo case (project issue 5):
+
+- consult before planning: the planned course has no RTDOSE -> prior
+  cumulative dose, budget and classification from the target alone;
+- a DICOM Spatial Registration (written here with pydicom from the
+  generator's known transform) instead of automatic registration gives the
+  same cord dose within 0.3 Gy;
+- a prior course known only on paper (DVH-level entries, level L1) adds
+  exactly its EQD2 to the organ metric;
+- LQ-L with a transition dose lowers the cumulative EQD2 where doses per
+  fraction exceed it, and the report states the model.
+
+usage: assess_variants_test.py RERT_EXECUTABLE
+"""
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import pydicom
+from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
+from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+failures = 0
+
+
+def check(ok, what, detail=""):
+    global failures
+    print(("ok   " if ok else "FAIL ") + what + ("" if ok or not detail else "  [%s]" % detail))
+    failures += 0 if ok else 1
+
+
+def assess(case_text, demo, name):
+    path = os.path.join(demo, "case", name + ".yaml")
+    with open(path, "w") as f:
+        f.write(case_text)
+    out = os.path.join(demo, "report-" + name)
+    r = subprocess.run([RERT, "assess", "-q", path, "-o", out], capture_output=True, text=True)
+    check(r.returncode in (0, 1), "%s: assess completes (exit %d)" % (name, r.returncode),
+          r.stderr.strip()[:300])
+    return out
+
+
+def metric(out, roi, name, ab=2.0, column="cumulative_eqd2_gy"):
+    with open(os.path.join(out, "dvh.csv"), newline="") as f:
+        for r in csv.DictReader(f):
+            if r["roi"] == roi and r["metric"] == name and abs(float(r["alpha_beta_gy"]) - ab) < 1e-9:
+                return float(r[column])
+    return float("nan")
+
+
+def write_reg(path, ref_frame, moving_frame, ref_to_moving, patient_id):
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.66.1"
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = FileDataset(path, {}, file_meta=meta, preamble=b"\0" * 128)
+    ds.SOPClassUID = meta.MediaStorageSOPClassUID
+    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+    ds.Modality = "REG"
+    ds.PatientID = patient_id
+    ds.StudyInstanceUID = generate_uid()
+    ds.SeriesInstanceUID = generate_uid()
+    ds.FrameOfReferenceUID = ref_frame
+    # item matrices map each registered frame INTO the REG's own frame
+    items = []
+    for frame, m in ((ref_frame, np.eye(4)), (moving_frame, np.linalg.inv(ref_to_moving))):
+        mat = Dataset()
+        mat.FrameOfReferenceTransformationMatrixType = "RIGID"
+        mat.FrameOfReferenceTransformationMatrix = [float("%.10g" % v) for v in m.ravel()]
+        reg = Dataset()
+        reg.MatrixSequence = [mat]
+        item = Dataset()
+        item.FrameOfReferenceUID = frame
+        item.MatrixRegistrationSequence = [reg]
+        items.append(item)
+    ds.RegistrationSequence = items
+    ds.is_little_endian, ds.is_implicit_VR = True, False
+    ds.save_as(path, write_like_original=False)
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="rert-variants-")
+    try:
+        demo = os.path.join(work, "demo")
+        r = subprocess.run([RERT, "demo", "-q", "-o", demo], capture_output=True, text=True)
+        check(r.returncode == 0, "rert demo", r.stderr)
+        with open(os.path.join(demo, "case/case.yaml")) as f:
+            base = f.read()
+        with open(os.path.join(demo, "case/truth.json")) as f:
+            truth = json.load(f)
+        auto = os.path.join(demo, "report")
+        cord_auto = metric(auto, "SpinalCord", "D0.03cc")
+
+        # consult before planning
+        head, tail = base.split("  - name: course2\n")
+        tail = tail.replace("      rtdose: course2/RD.dcm\n", "").replace(
+            "data_quality: full_dicom", "data_quality: prescription_only")
+        out = assess(head + "  - name: course2\n" + tail, demo, "consult")
+        with open(os.path.join(out, "report.json")) as f:
+            rep = json.load(f)
+        planned = [c for c in rep["courses"] if c["name"] == "course2"][0]
+        check(not planned["voxel_dose"], "consult: the planned course has no voxel dose")
+        prior = metric(auto, "SpinalCord", "D0.03cc", column="prior_eqd2_gy")
+        check(abs(metric(out, "SpinalCord", "D0.03cc") - prior) < 1e-6,
+              "consult: cumulative = prior cord D0.03cc (%.2f Gy)" % prior)
+        check(len(rep["budget"]["organs"]) > 0 and os.path.exists(os.path.join(out, "budget_30fx.dcm")),
+              "consult: budget per organ and voxel map written")
+        check(rep["classification"]["category"] == "TYPE_1",
+              "consult: overlap judged from the planned target alone")
+
+        # DICOM REG from the known transform
+        f1 = truth["courses"][0]["frame_of_reference_uid"]
+        f2 = truth["courses"][1]["frame_of_reference_uid"]
+        reg = os.path.join(demo, "case", "reg.dcm")
+        write_reg(reg, f2, f1, np.array(truth["course2_to_course1"]["matrix"]),
+                  truth["patient_id"])
+        text = base.replace("registration: {method: rigid_auto}",
+                            "registration: {method: dicom_reg, file: reg.dcm}")
+        out = assess(text, demo, "dicom_reg")
+        check(abs(metric(out, "SpinalCord", "D0.03cc") - cord_auto) <= 0.3,
+              "DICOM REG: cord D0.03cc %.2f Gy vs automatic %.2f Gy (<= 0.3)"
+              % (metric(out, "SpinalCord", "D0.03cc"), cord_auto))
+
+        # a paper-only prior course (L1)
+        paper = ("  - name: palliative 2024\n    role: prior\n    start_date: 2024-03-04\n"
+                 "    end_date: 2024-03-08\n    modality: photon\n    intent: palliative\n"
+                 "    data_quality: paper_summary\n    fractions: 5\n    prescription_gy: 20\n"
+                 "    dvh_entries:\n      - {organ: SpinalCord, metric: Dmax, dose_gy: 10, "
+                 "fractions: 5}\n    target_organs: [spine]\n")
+        text = base.replace("  - name: course2\n", paper + "  - name: course2\n")
+        out = assess(text, demo, "paper")
+        added = metric(out, "SpinalCord", "Dmax") - metric(auto, "SpinalCord", "Dmax")
+        check(abs(added - 10.0) < 1e-3,
+              "paper course adds EQD2(10 Gy/5 fx, a/b 2) = 10.000 Gy to the cord Dmax (%.4f)" % added)
+
+        # LQ-L
+        text = base.replace("  default_gy: 3      # generic late-responding tissue [P]\n",
+                            "  default_gy: 3\n  model: lql\n  transition_dose_gy: 1.5\n")
+        out = assess(text, demo, "lql")
+        with open(os.path.join(out, "report.json")) as f:
+            rep = json.load(f)
+        check(rep["model"] == "LQ-L" and rep["transition_dose_gy"] == 1.5,
+              "LQ-L stated in report.json with its transition dose")
+        lq, lql = metric(auto, "Mandible", "Dmax", 3.0), metric(out, "Mandible", "Dmax", 3.0)
+        check(lql < lq - 0.5, "LQ-L lowers the mandible EQD2 above dT (%.2f -> %.2f Gy)" % (lq, lql))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print("%d failed" % failures)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    RERT = os.path.abspath(sys.argv[1])
+    sys.exit(main())
