@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <rert/core.h>
 #include <rert/dicom.h>
 #include <rert/error.h>
 #include <rert/geometry.h>
@@ -341,5 +342,735 @@ RERT_API bool rert_reg_save(RertError *err,
                             const char *path,
                             const RertRegWriteOptions *options,
                             char sop_instance_uid[RERT_UID_SIZE]);
+
+/* ---- deformable registration and dense vector fields
+ * (docs/deformable.md). Every field here lies on a FIXED (reference) grid
+ * and follows the ITK/plastimatch convention of
+ * rert_transform_create_field(): the vector u(x) at fixed point x (mm,
+ * LPS) is such that x + u(x) is the matching point of the moving image. A
+ * field from rert_deformable_register() includes the rigid part. */
+
+/** A dense displacement field: 3 floats (x, y, z components in mm, LPS)
+ * per voxel of its grid, voxels i fastest. Opaque. */
+typedef struct RertVectorField RertVectorField;
+
+/**
+ * New zero field on @p geometry (re-validated; checked against
+ * RertLimits.max_voxels of rert_limits_default()).
+ * Errors: GEOMETRY, LIMIT, NOMEM, INVALID_ARG (NULL).
+ * Ownership: new, rert_vector_field_destroy(). Threads: safe.
+ */
+RERT_API RertVectorField *
+rert_vector_field_create(RertError *err, const RertGridGeometry *geometry);
+
+/**
+ * The field of the affine map x -> M x on @p geometry: u(x) = M x - x.
+ * Errors and ownership: as rert_vector_field_create(); GEOMETRY when @p m
+ * is not affine (last row 0 0 0 1). Threads: safe.
+ */
+RERT_API RertVectorField *rert_vector_field_from_matrix(
+    RertError *err, const RertGridGeometry *geometry, RertMat4 m);
+
+/** Deep copy. Errors: NOMEM. Ownership: new. Threads: safe. */
+RERT_API RertVectorField *rert_vector_field_clone(RertError *err,
+                                                  const RertVectorField *f);
+
+/** Free the field. NULL allowed. */
+RERT_API void rert_vector_field_destroy(RertVectorField *f);
+
+/** The grid (borrowed, valid while @p f lives). Threads: safe. */
+RERT_API const RertGridGeometry *
+rert_vector_field_geometry(const RertVectorField *f);
+
+/** The vectors, 3 floats per voxel (x, y, z components interleaved),
+ * voxels i fastest; borrowed, valid while @p f lives. Threads: safe for
+ * concurrent reads. */
+RERT_API float *rert_vector_field_data(RertVectorField *f);
+/** Read-only view of rert_vector_field_data(). */
+RERT_API const float *rert_vector_field_data_const(const RertVectorField *f);
+
+/**
+ * u at patient point @p xyz, trilinear between voxel centres; within half
+ * a voxel of the outermost centres the edge value is used, further out
+ * the displacement is zero (rert_transform_create_field() rules).
+ * Threads: safe for concurrent reads.
+ */
+RERT_API RertVec3 rert_vector_field_sample(const RertVectorField *f,
+                                           RertVec3 xyz);
+
+/**
+ * The transform x -> x + u(x) (rert_transform_create_field()), ready for
+ * rert_volume_resample(moving, fixed grid, transform, ...).
+ * Errors: as rert_transform_create_field(). Ownership: new transform,
+ * rert_transform_destroy(); the vectors are copied. Threads: safe.
+ */
+RERT_API RertTransform *rert_vector_field_transform(RertError *err,
+                                                    const RertVectorField *f);
+
+/** Jacobian determinant of x -> x + u(x) over a region. */
+typedef struct RertJacobianStats {
+    double min;         /**< smallest determinant */
+    double max;         /**< largest determinant */
+    double mean;        /**< mean determinant (volume change) */
+    size_t voxels;      /**< voxels in the region */
+    size_t folded;      /**< voxels with determinant <= 0 */
+    double folded_frac; /**< folded / voxels */
+} RertJacobianStats;
+
+/**
+ * Jacobian determinant of x -> x + u(x) at each voxel of the field's grid
+ * (central differences, one-sided at the grid edges; the derivatives in
+ * patient mm through the grid's direction), summarised over the voxels
+ * where @p mask >= 0.5 (@p mask on the field's grid, one float per voxel;
+ * NULL: every voxel). A rigid part does not change the determinant.
+ * Errors: INVALID_ARG (NULL), GEOMETRY (an empty region).
+ * Ownership: none kept. Threads: OpenMP over slices; per-slice partials
+ * combined in slice order (identical for any thread count).
+ */
+RERT_API bool rert_vector_field_jacobian(RertError *err,
+                                         const RertVectorField *f,
+                                         const float *mask,
+                                         RertJacobianStats *out);
+
+/** Distances between two mappings (mm). */
+typedef struct RertFieldErrorStats {
+    double mean_mm;
+    double p95_mm; /**< 95th percentile (nearest rank) */
+    double max_mm;
+    size_t count; /**< voxels or landmarks compared */
+} RertFieldErrorStats;
+
+/**
+ * |u_a(x) - u_b(x)| over the voxels of the common grid where @p mask >=
+ * 0.5 (NULL: every voxel), e.g. a registration against a known truth.
+ * Errors: INVALID_ARG (NULL), GEOMETRY (different grids, within 1e-3 mm;
+ * an empty region), NOMEM. Threads: safe.
+ */
+RERT_API bool rert_vector_field_compare(RertError *err,
+                                        const RertVectorField *a,
+                                        const RertVectorField *b,
+                                        const float *mask,
+                                        RertFieldErrorStats *out);
+
+/**
+ * Inverse consistency: |x + u(x) + v(x + u(x)) - x| over the voxels of
+ * @p forward's grid where @p mask >= 0.5, with @p forward fixed -> moving
+ * (on the fixed grid) and @p inverse moving -> fixed (on the moving
+ * grid); points mapped outside the outermost voxel centres of @p
+ * inverse's grid are left out.
+ * Errors: INVALID_ARG (NULL), GEOMETRY (no voxel compared), NOMEM.
+ * Threads: safe.
+ */
+RERT_API bool
+rert_vector_field_inverse_consistency(RertError *err,
+                                      const RertVectorField *forward,
+                                      const RertVectorField *inverse,
+                                      const float *mask,
+                                      RertFieldErrorStats *out);
+
+/**
+ * Target registration error on @p count landmark pairs: |p + u(p) - q|
+ * for fixed points p and their moving points q (mm). AAPM TG-132 asks a
+ * mean of at most 2 mm and a maximum of 5 mm (docs/deformable.md).
+ * Errors: INVALID_ARG (NULL, count 0). Threads: safe.
+ */
+RERT_API bool rert_vector_field_landmark_error(RertError *err,
+                                               const RertVectorField *f,
+                                               const RertVec3 *fixed_mm,
+                                               const RertVec3 *moving_mm,
+                                               size_t count,
+                                               RertFieldErrorStats *out);
+
+/* ---- vector field and image files: MetaImage (.mha, .mhd + raw) and
+ * NIfTI-1 (.nii) vector images (docs/deformable.md "Files") */
+
+/**
+ * Read a vector field from the bytes of a whole file: NIfTI-1 single file
+ * (header size 348, magic "n+1"; either byte order; dim[5] = 3 with
+ * dim[4] = 1; intent 1007 VECTOR (components as stored, LPS: what ITK,
+ * plastimatch and ANTs write) or 1006 DISPVECT (RAS components, x and y
+ * negated on reading); float32 or float64; sform preferred, else qform),
+ * otherwise a MetaImage header with its data in the same bytes
+ * (ElementDataFile = LOCAL; 3 channels, MET_FLOAT or MET_DOUBLE; either
+ * byte order; CompressedData zlib). Geometry is validated (orthonormal
+ * direction, positive spacing) and every size is checked against the
+ * bytes present.
+ * @param name names the input in messages; @p limits NULL for defaults
+ * (max_voxels, max_inflated_bytes).
+ * Errors: PARSE (malformed header or data, naming the key or field, what
+ * was expected and found), UNSUPPORTED (another intent, data type,
+ * channel count, external data file), GEOMETRY, LIMIT, NOMEM.
+ * Ownership: @p data borrowed; new field. Threads: safe.
+ */
+RERT_API RertVectorField *rert_vector_field_parse(RertError *err,
+                                                  const void *data,
+                                                  size_t size,
+                                                  const char *name,
+                                                  const RertLimits *limits);
+
+/**
+ * Load a vector field file: .nii, .mha, or .mhd with its data file
+ * (ElementDataFile relative to the header's folder). Formats as
+ * rert_vector_field_parse(). Errors: also IO; messages name the path.
+ * Ownership: new field. Threads: safe.
+ */
+RERT_API RertVectorField *rert_vector_field_load(RertError *err,
+                                                 const char *path,
+                                                 const RertLimits *limits);
+
+/**
+ * Write @p f by the extension of @p path: ".mha" (MetaImage, one file),
+ * ".mhd" (header, plus the data in the same name with ".raw"), ".nii"
+ * (NIfTI-1, intent 1007, dim[5] = 3, LPS components as ITK writes them,
+ * RAS qform and sform). Little-endian float32. Written to a temp file and
+ * renamed. Errors: INVALID_ARG (unknown extension), IO, NOMEM.
+ * Threads: safe.
+ */
+RERT_API bool rert_vector_field_save(RertError *err,
+                                     const char *path,
+                                     const RertVectorField *f);
+
+/**
+ * Load a scalar MetaImage (.mha or .mhd + data file; 1 channel;
+ * MET_UCHAR, MET_CHAR, MET_USHORT, MET_SHORT, MET_UINT, MET_INT,
+ * MET_FLOAT or MET_DOUBLE) as a float volume. Errors: as
+ * rert_vector_field_load(). Ownership: new volume. Threads: safe.
+ */
+RERT_API RertVolume *rert_volume_load_metaimage(RertError *err,
+                                                const char *path,
+                                                const RertLimits *limits);
+
+/** Write @p v as a MetaImage of MET_FLOAT (".mha" or ".mhd" + ".raw").
+ * Errors: INVALID_ARG, IO, NOMEM. Threads: safe. */
+RERT_API bool rert_volume_save_metaimage(RertError *err,
+                                         const char *path,
+                                         const RertVolume *v);
+
+/* ---- diffeomorphic demons */
+
+/** Most resolution levels rert_deformable_register() accepts. */
+#define RERT_DEFORMABLE_MAX_LEVELS 5u
+
+/* Documented defaults (rert_deformable_options_default()). */
+#define RERT_DEFORMABLE_DEFAULT_LEVELS 3u
+#define RERT_DEFORMABLE_DEFAULT_ITERATIONS 40u
+#define RERT_DEFORMABLE_DEFAULT_FLUID_SIGMA 1.0
+#define RERT_DEFORMABLE_DEFAULT_DIFFUSION_SIGMA 1.5
+#define RERT_DEFORMABLE_DEFAULT_MAX_STEP 1.0
+#define RERT_DEFORMABLE_DEFAULT_BODY_THRESHOLD (-500.0)
+#define RERT_DEFORMABLE_DEFAULT_MASK_DILATION 2u
+#define RERT_DEFORMABLE_DEFAULT_MIN_SPACING_MM 2.0
+#define RERT_DEFORMABLE_DEFAULT_RIGID_SPACING_MM 2.5
+
+/** Options of rert_deformable_register(); start from
+ * rert_deformable_options_default(). */
+typedef struct RertDeformableOptions {
+    /** Resolution levels, 1..RERT_DEFORMABLE_MAX_LEVELS (default 3);
+     * level l (0 = coarsest) has voxels of about 2^(levels-1-l) times
+     * max(finest fixed spacing, min_spacing_mm) along each axis (block
+     * averages, nearly isotropic). */
+    unsigned levels;
+    /** Iterations per level, coarsest first (default
+     * RERT_DEFORMABLE_DEFAULT_ITERATIONS each; 0 = none), at most 1000
+     * each. */
+    unsigned iterations[RERT_DEFORMABLE_MAX_LEVELS];
+    /** The finest level's voxels are about at least this size (mm); the
+     * field is then interpolated (trilinear) onto the full fixed grid.
+     * Default 2 mm; 0: the finest level is the fixed grid itself. */
+    double min_spacing_mm;
+    /** The rigid start runs on block averages of about this voxel size
+     * (mm), default 2.5; 0 = full resolution. */
+    double rigid_spacing_mm;
+    /** Gaussian smoothing of each update ("fluid" regularisation), sigma
+     * in voxels of the level, default 1.0; 0 = none. */
+    double fluid_sigma;
+    /** Gaussian smoothing of the accumulated field after each update
+     * ("diffusion" regularisation), sigma in voxels, default 1.5; 0 =
+     * none. */
+    double diffusion_sigma;
+    /** Longest update per iteration, in voxels of the level, default 1.0
+     * (longer updates are scaled down before exponentiation). */
+    double max_step;
+    /** Forces only where the fixed image is above this value (-500 HU,
+     * the body), dilated by mask_dilation voxels; ignored when
+     * fixed_mask is given or use_threshold_mask is false. */
+    double body_threshold;
+    bool use_threshold_mask; /**< default true */
+    unsigned mask_dilation;  /**< level voxels, default 2 */
+    /** Optional fixed-grid mask (e.g. a BODY ROI occupancy): forces where
+     * the block average is >= 0.5. Borrowed; NULL = none. */
+    const float *fixed_mask;
+    /** Start from this rigid fixed -> moving matrix (has_initial) instead
+     * of running rert_rigid_register() with @p rigid. */
+    bool has_initial;
+    RertMat4 initial;
+    /** Options of the rigid start (default rert_rigid_options_default();
+     * fixed_mask, when set above, replaces the rigid one). */
+    RertRigidOptions rigid;
+    /** Optional known field on the fixed grid (truth): the result then
+     * holds the vector error over the mask. Borrowed; NULL = none. */
+    const RertVectorField *truth;
+} RertDeformableOptions;
+
+/** The documented defaults above. Threads: pure. */
+RERT_API RertDeformableOptions rert_deformable_options_default(void);
+
+/** Outcome and quality figures of rert_deformable_register(). */
+typedef struct RertDeformableResult {
+    RertMat4 rigid_fixed_to_moving; /**< the rigid start */
+    bool ran_rigid;                 /**< rert_rigid_register() was run */
+    RertRigidResult rigid;          /**< its result when ran_rigid */
+    unsigned level_count;
+    /** Per level, coarsest first: iterations run, voxel size (mm, the
+     * largest axis), mean squared intensity difference inside the mask
+     * before the first and after the last iteration. */
+    unsigned iterations[RERT_DEFORMABLE_MAX_LEVELS];
+    double level_spacing_mm[RERT_DEFORMABLE_MAX_LEVELS];
+    double mse_start[RERT_DEFORMABLE_MAX_LEVELS];
+    double mse_end[RERT_DEFORMABLE_MAX_LEVELS];
+    size_t mask_voxels; /**< fixed voxels of the quality region */
+    /** Jacobian of the final field over the mask (full fixed grid). */
+    RertJacobianStats jacobian;
+    /** |s(x)| of phi(x) = R (x + s(x)): how far the deformable part
+     * moves points beyond the rigid start (mean and max, mm, over the
+     * mask). */
+    double deformation_mean_mm;
+    double deformation_max_mm;
+    bool has_truth; /**< options->truth was given */
+    RertFieldErrorStats truth_error;
+    double seconds_rigid;
+    double seconds_total;
+} RertDeformableResult;
+
+/**
+ * Deformable registration of @p moving onto @p fixed (same modality, e.g.
+ * CT-CT): multi-resolution diffeomorphic demons with symmetric forces
+ * (Vercauteren et al., NeuroImage 2009; Thirion 1998) started from a rigid
+ * registration. Mapping phi(x) = R(x + s(x)): at each iteration the
+ * moving image is sampled at phi(x), the update
+ * du = (F - W) J / (|J|^2 + (F - W)^2 / sigma_x^2) with
+ * J = (grad F + grad W) / 2 is computed inside the mask, smoothed (fluid),
+ * exponentiated by scaling and squaring and composed, s <- s o exp(du),
+ * and s is smoothed (diffusion). Fixed iteration counts; deterministic.
+ * @param options NULL for defaults.
+ * @param result may be NULL.
+ * @return the field u(x) = phi(x) - x on the fixed grid (rigid part
+ * included), or NULL.
+ * Errors: INVALID_ARG (NULL volumes, options out of range naming the
+ * field), GEOMETRY (no mask voxel, rigid failures; a truth on another
+ * grid), NOMEM, LIMIT.
+ * Ownership: inputs borrowed; new field, rert_vector_field_destroy().
+ * Threads: OpenMP over slices in every kernel; results identical for any
+ * thread count.
+ */
+RERT_API RertVectorField *
+rert_deformable_register(RertError *err,
+                         const RertVolume *fixed,
+                         const RertVolume *moving,
+                         const RertDeformableOptions *options,
+                         RertDeformableResult *result);
+
+/* ==== Deformable registration: DICOM Deformable Spatial Registration,
+ * contour propagation, quality figures and the RADAR uncertainty band
+ * (dreg_read.c, dreg_write.c, propagate.c, compare.c, uncertainty.c;
+ * docs/deformable-registration.md). Vector fields follow the ITK /
+ * plastimatch convention of rert_transform_create_field(): 3 floats per
+ * voxel, interleaved (x, y, z of voxel 0, then voxel 1, ...), voxels i
+ * fastest, in mm, on a RertGridGeometry; the vector u at reference point x
+ * makes x + u(x) the matching point of the moving course. */
+
+/* ---- DICOM Deformable Spatial Registration (PS3.3 A.39.2, C.20.3) */
+
+/** Deformable Spatial Registration Storage SOP class (PS3.4 B.5). */
+#define RERT_DREG_SOP_CLASS_UID "1.2.840.10008.5.1.4.1.1.66.3"
+/** Most DeformableRegistrationSequence items read (LIMIT beyond). */
+#define RERT_DREG_MAX_ITEMS 16u
+/** Default bound on the voxels of one deformation grid (2^26, i.e. 768 MiB
+ * of vectors). */
+#define RERT_DREG_DEFAULT_MAX_GRID_VOXELS ((size_t)1 << 26)
+
+/** Reading options; see rert_dreg_read_options_default(). */
+typedef struct RertDregReadOptions {
+    /** RIGID pre/post matrices must have R^T R = I and det R = 1 within
+     * this (default 1e-4). */
+    double orthonormal_tolerance;
+    /** Largest GridDimensions product accepted (default
+     * RERT_DREG_DEFAULT_MAX_GRID_VOXELS); LIMIT beyond. */
+    size_t max_grid_voxels;
+} RertDregReadOptions;
+
+/** Defaults as documented in RertDregReadOptions. Pure. */
+RERT_API RertDregReadOptions rert_dreg_read_options_default(void);
+
+/**
+ * One DeformableRegistrationSequence item, as read. PS3.3 C.20.3.1.1: a
+ * point x of the Registered RCS (the REG's own frame, our REFERENCE
+ * course) maps to the Source RCS (the item's source frame, our MOVING
+ * course) as
+ *     x_source = M_post (M_pre x + D(x)),
+ * D sampled (trilinearly here) on a grid that lies in the Registered RCS;
+ * absent matrices are the identity, an absent grid gives D = 0.
+ */
+typedef struct RertDregItem {
+    char source_frame_uid[RERT_UID_SIZE]; /**< (0064,0003) */
+    bool has_pre;                         /**< (0064,000F) present */
+    RertMat4 pre;                         /**< identity when absent */
+    RertRegMatrixType pre_type;
+    bool has_post; /**< (0064,0010) present */
+    RertMat4 post; /**< identity when absent */
+    RertRegMatrixType post_type;
+    bool has_grid;         /**< (0064,0005) has its item */
+    RertGridGeometry grid; /**< deformation grid (valid when has_grid) */
+    /** 3 floats per grid voxel, as stored in VectorGridData (0064,0009);
+     * borrowed from the registration; NULL without a grid. */
+    const float *vectors;
+    size_t image_count; /**< items of its ReferencedImageSequence */
+} RertDregItem;
+
+/** A Deformable Spatial Registration read by rert_dreg_from_dataset().
+ * Opaque; owns its vector grids. */
+typedef struct RertDeformableRegistration RertDeformableRegistration;
+
+/**
+ * Read a Deformable Spatial Registration data set: SOPClassUID
+ * RERT_DREG_SOP_CLASS_UID, FrameOfReferenceUID (the Registered RCS), and a
+ * DeformableRegistrationSequence whose items each name their
+ * SourceFrameOfReferenceUID (unique), hold at most one pre and one post
+ * matrix item (16 DS values, last row 0 0 0 1, a known type; RIGID ones
+ * orthonormal) and at most one grid item (ImagePositionPatient,
+ * ImageOrientationPatient orthonormal, GridDimensions >= 1,
+ * GridResolution > 0, VectorGridData of exactly 3 x 4 x voxels bytes of
+ * finite floats). At least one item must have a grid.
+ * @param options NULL for defaults.
+ * Errors: UNSUPPORTED (wrong SOP class; NaN "undefined" vectors), PARSE
+ * (missing or malformed element, naming the item and tag; two items for
+ * one source frame; no grid at all), GEOMETRY (non-orthonormal RIGID
+ * matrix or grid orientation, bad last row, singular matrix, spacing <= 0),
+ * LIMIT (grid over max_grid_voxels, more than RERT_DREG_MAX_ITEMS items),
+ * NOMEM.
+ * Ownership: @p ds borrowed; new, rert_dreg_destroy(). Threads: safe.
+ */
+RERT_API RertDeformableRegistration *rert_dreg_from_dataset(
+    RertError *err, const RertDataset *ds, const RertDregReadOptions *options);
+/** Load and read the file at @p path (rert_dreg_from_dataset()); messages
+ * name the path. Errors: also IO. */
+RERT_API RertDeformableRegistration *rert_dreg_load(
+    RertError *err, const char *path, const RertDregReadOptions *options);
+/** Free. NULL allowed. */
+RERT_API void rert_dreg_destroy(RertDeformableRegistration *reg);
+/** (0020,0052) of the REG: the Registered RCS, i.e. the reference course
+ * (borrowed). */
+RERT_API const char *
+rert_dreg_frame_of_reference_uid(const RertDeformableRegistration *reg);
+/** (0008,0018), "" when absent (borrowed). */
+RERT_API const char *
+rert_dreg_sop_instance_uid(const RertDeformableRegistration *reg);
+/** Number of DeformableRegistrationSequence items. */
+RERT_API size_t rert_dreg_item_count(const RertDeformableRegistration *reg);
+/** Item @p index (borrowed, valid while @p reg lives); NULL past the end. */
+RERT_API const RertDregItem *
+rert_dreg_item(const RertDeformableRegistration *reg, size_t index);
+/** The item whose source frame is @p source_uid, or NULL. */
+RERT_API const RertDregItem *
+rert_dreg_find(const RertDeformableRegistration *reg, const char *source_uid);
+/** Map a reference (Registered RCS) point to the item's source frame:
+ * M_post (M_pre x + D(x)); D is trilinear with the edge rules of
+ * rert_volume_sample() and zero further out. Pure; thread safe. */
+RERT_API RertVec3 rert_dreg_item_apply(const RertDregItem *item, RertVec3 xyz);
+
+/**
+ * A transform (reference xyz -> moving xyz, as geometry.h expects) for
+ * resampling the moving course onto @p target: the item for
+ * @p moving_uid evaluated exactly (rert_dreg_item_apply()) at every voxel
+ * centre of @p target and stored as a displacement field on @p target
+ * (NULL: the item's own grid). Exact at those centres, trilinear between
+ * them, zero displacement outside @p target: choose the grid the result
+ * is resampled onto.
+ * Errors: INVALID_ARG (@p reference_uid is not the REG's frame, or no item
+ * registers @p moving_uid: the message names the UIDs present; NULL target
+ * for an item without grid), GEOMETRY, LIMIT, NOMEM.
+ * Ownership: new, rert_transform_destroy(). Threads: OpenMP over target
+ * slices, identical results for any thread count.
+ */
+RERT_API RertTransform *
+rert_dreg_transform_create(RertError *err,
+                           const RertDeformableRegistration *reg,
+                           const char *reference_uid,
+                           const char *moving_uid,
+                           const RertGridGeometry *target);
+
+/** What rert_dreg_build_dataset() writes; see
+ * rert_dreg_write_options_default(). */
+typedef struct RertDregWriteOptions {
+    /** Header whose patient and study attributes are kept (the reference
+     * CT's first slice); may be NULL. */
+    const RertDataset *source;
+    RertRegImageSet reference; /**< becomes the REG's own frame */
+    RertRegImageSet moving;    /**< the item's source frame */
+    /** Deformation grid, in reference patient coordinates (required). */
+    const RertGridGeometry *grid;
+    /** 3 floats per grid voxel (required, finite), written bit for bit. */
+    const float *vectors;
+    bool has_pre;  /**< write PreDeformationMatrixRegistrationSequence */
+    RertMat4 pre;  /**< applied to reference points before D is added */
+    bool has_post; /**< write PostDeformationMatrixRegistrationSequence */
+    RertMat4 post; /**< applied last */
+    const char *content_label;       /**< CS, default "RERT_DEFORMABLE" */
+    const char *content_description; /**< default NULL (empty) */
+    const char *comment; /**< FrameOfReferenceTransformationComment */
+    const char *series_description; /**< NULL for none */
+    long series_number;             /**< default 1 */
+    /** Registration Type Code: true (default) 125024 "Image Content-based
+     * Alignment", false 125025 "Visual Alignment". */
+    bool is_content_based;
+} RertDregWriteOptions;
+
+/** Defaults as documented; no grid, no matrices. Pure. */
+RERT_API RertDregWriteOptions rert_dreg_write_options_default(void);
+
+/**
+ * Build a complete Deformable Spatial Registration IOD (PS3.3 A.39.2:
+ * Patient, General Study, General Series, Spatial Registration Series,
+ * Frame of Reference, General and Enhanced General Equipment, Deformable
+ * Spatial Registration, Common Instance Reference, SOP Common) with one
+ * item for the moving frame. Matrices are typed RIGID, RIGID_SCALE or
+ * AFFINE from their values. Reading it back gives the same grid geometry
+ * (within DS precision) and the same vectors bit for bit.
+ * Errors: INVALID_ARG (missing or equal frame UIDs, no grid or vectors,
+ * non-finite vectors, a matrix that is not affine and invertible), IO
+ * (UID source), NOMEM. Ownership: new, rert_dataset_destroy(). Threads:
+ * safe.
+ */
+RERT_API RertDataset *
+rert_dreg_build_dataset(RertError *err,
+                        const RertDregWriteOptions *options,
+                        char sop_instance_uid[RERT_UID_SIZE]);
+/** rert_dreg_build_dataset() then rert_dicom_save() to @p path. */
+RERT_API bool rert_dreg_save(RertError *err,
+                             const char *path,
+                             const RertDregWriteOptions *options,
+                             char sop_instance_uid[RERT_UID_SIZE]);
+
+/* ---- contours: occupancy <-> planar polygons, propagation */
+
+/** Planar polygons made by this module (iso-contours of an occupancy on
+ * grid slices). Opaque; owns its points. */
+typedef struct RertPlanarContours RertPlanarContours;
+
+/** Number of closed polygons. */
+RERT_API size_t rert_planar_contours_count(const RertPlanarContours *c);
+/** All polygons (borrowed, valid while @p c lives); @p count receives
+ * their number. Ready for rert_rasterize_polygons() or an RTSTRUCT
+ * writer (CLOSED_PLANAR, first point not repeated). */
+RERT_API const RertPolygon *
+rert_planar_contours_polygons(const RertPlanarContours *c, size_t *count);
+/** Free. NULL allowed. */
+RERT_API void rert_planar_contours_destroy(RertPlanarContours *c);
+
+/** Default largest number of points made (all polygons together). */
+#define RERT_CONTOURS_DEFAULT_MAX_POINTS ((size_t)10000000)
+
+/**
+ * Iso-contours of @p occupancy (one float per voxel of @p grid) at
+ * @p level on every slice k, by marching squares with linear
+ * interpolation along voxel edges; saddles are resolved by the cell mean.
+ * Outside the grid counts as 0, so every polygon is closed. Each polygon
+ * lies in its slice plane (patient mm); holes are separate polygons
+ * (even-odd). Deterministic.
+ * Errors: INVALID_ARG (NULL, @p level not in (0, 1]), LIMIT (more than
+ * @p max_points points; 0 = default), NOMEM.
+ * Ownership: new, rert_planar_contours_destroy(). Threads: safe.
+ */
+RERT_API RertPlanarContours *
+rert_contours_from_occupancy(RertError *err,
+                             const RertGridGeometry *grid,
+                             const float *occupancy,
+                             double level,
+                             size_t max_points);
+
+/** Options of rert_contours_propagate(). */
+typedef struct RertPropagateOptions {
+    RertRasterOptions raster; /**< for the moving ROI (default) */
+    double level;             /**< iso-level, default 0.5 */
+    size_t max_points;        /**< default RERT_CONTOURS_DEFAULT_MAX_POINTS */
+} RertPropagateOptions;
+
+/** Defaults: rert_raster_options_default(), level 0.5. Pure. */
+RERT_API RertPropagateOptions rert_propagate_options_default(void);
+
+/**
+ * Bring a structure drawn on the MOVING (prior) course onto the REFERENCE
+ * (current) anatomy. @p fixed_to_moving maps reference xyz to moving xyz
+ * (the convention of every transform here), which is the pull direction
+ * needed: the ROI is rasterised on @p moving_grid (occupancy fractions),
+ * the occupancy is resampled onto @p fixed_grid through the transform
+ * (trilinear, 0 outside), and each fixed slice is re-contoured at
+ * options->level. No inverse of the transform is ever needed.
+ * @param fixed_occupancy optional (NULL): receives the resampled
+ * occupancy, rert_grid_voxel_count(fixed_grid) floats, e.g. for
+ * rert_structure_agreement_compute().
+ * Errors: as rert_rasterize_polygons(), rert_volume_resample() and
+ * rert_contours_from_occupancy(). Ownership: new,
+ * rert_planar_contours_destroy(); inputs borrowed. Threads: OpenMP inside
+ * the rasterisation and resampling; deterministic.
+ */
+RERT_API RertPlanarContours *
+rert_contours_propagate(RertError *err,
+                        const RertGridGeometry *moving_grid,
+                        const RertPolygon *polygons,
+                        size_t count,
+                        const RertGridGeometry *fixed_grid,
+                        const RertTransform *fixed_to_moving,
+                        const RertPropagateOptions *options,
+                        float *fixed_occupancy);
+
+/* ---- quality figures: overlap, surface distance, landmarks, TG-132 */
+
+/** Agreement of two structures on one grid
+ * (rert_structure_agreement_compute()). */
+typedef struct RertStructureAgreement {
+    double dice;        /**< 2 |A n B| / (|A| + |B|), voxels */
+    double volume_a_cc; /**< voxels of A times the voxel volume */
+    double volume_b_cc;
+    double intersection_cc;
+    /** Mean over the surface voxels of both structures of the distance to
+     * the nearest surface voxel of the other (symmetric mean, mm). */
+    double mean_surface_mm;
+    double mean_a_to_b_mm; /**< directed means */
+    double mean_b_to_a_mm;
+    /** 95 % Hausdorff: the larger of the two directed 95th percentiles
+     * (nearest rank) of those distances, mm. */
+    double hausdorff95_mm;
+    double hausdorff_mm; /**< largest distance either way */
+    size_t surface_a;    /**< surface voxels of A */
+    size_t surface_b;
+} RertStructureAgreement;
+
+/**
+ * Dice, volumes and surface distances between occupancies @p a and @p b
+ * on @p grid (voxels with occupancy >= @p threshold belong; e.g. 0.5). A
+ * surface voxel is a member with a 6-neighbour that is not (or at the grid
+ * edge); distances are between surface voxel centres, computed exactly
+ * with a separable Euclidean distance transform (grid spacing honoured)
+ * over the bounding box of both structures, so identical structures give
+ * 0 and a shift of n whole voxels along an axis gives n voxels on the
+ * faces across it.
+ * Errors: INVALID_ARG (NULL, threshold not in (0, 1]), GEOMETRY (either
+ * structure empty: the message says which), NOMEM.
+ * Ownership: none kept. Threads: safe; single-threaded, deterministic.
+ */
+RERT_API bool rert_structure_agreement_compute(RertError *err,
+                                               const RertGridGeometry *grid,
+                                               const float *a,
+                                               const float *b,
+                                               double threshold,
+                                               RertStructureAgreement *out);
+
+/** Target registration error over landmark pairs. */
+typedef struct RertLandmarkStats {
+    size_t count;
+    double mean_mm; /**< mean |T(fixed_i) - moving_i| */
+    double sd_mm;   /**< sample standard deviation (0 for one pair) */
+    double max_mm;
+    size_t worst_index; /**< pair with the largest error */
+} RertLandmarkStats;
+
+/**
+ * TRE of @p transform (reference -> moving, NULL = identity) over @p count
+ * landmark pairs: fixed_mm[i] on the reference image, moving_mm[i] the
+ * same anatomical point on the moving image.
+ * Errors: INVALID_ARG (NULL arrays, count 0, non-finite point naming its
+ * index). Threads: safe.
+ */
+RERT_API bool rert_landmark_error_compute(RertError *err,
+                                          const RertTransform *transform,
+                                          const RertVec3 *fixed_mm,
+                                          const RertVec3 *moving_mm,
+                                          size_t count,
+                                          RertLandmarkStats *out);
+
+/** How a tolerance is compared. */
+typedef enum RertToleranceKind {
+    RERT_TOLERANCE_AT_MOST = 0, /**< value <= limit passes */
+    RERT_TOLERANCE_AT_LEAST,    /**< value >= limit passes */
+} RertToleranceKind;
+
+/** One registration QA tolerance, kept as data with its source. */
+typedef struct RertRegistrationTolerance {
+    const char *quantity; /**< e.g. "dir_tre_mean_mm" (stable key) */
+    const char *label;    /**< for reports */
+    RertToleranceKind kind;
+    double limit;
+    /** Unit of @p limit: "mm", "voxel" (fraction of the largest voxel
+     * dimension) or "" (a ratio). */
+    const char *unit;
+    /** Evidence tag of reirradiation-science.md §0: "V2" (checked through
+     * the named secondary source) or "R" (recalled, not verified: show as
+     * unverified). */
+    const char *evidence;
+    const char *source;
+} RertRegistrationTolerance;
+
+/** Number of entries of the AAPM TG-132 table (rert_tg132_tolerance()). */
+RERT_API size_t rert_tg132_tolerance_count(void);
+/** Entry @p index (static data), NULL past the end. Pure. */
+RERT_API const RertRegistrationTolerance *rert_tg132_tolerance(size_t index);
+
+/* ---- registration uncertainty: RADAR structure-restricted neighbourhood
+ * search (reirradiation-science.md §2.2, §2.4) */
+
+/** Which extreme the neighbourhood search takes. */
+typedef enum RertNeighbourhoodMode {
+    RERT_NEIGHBOURHOOD_MAX = 0, /**< upper band (default) */
+    RERT_NEIGHBOURHOOD_MIN,     /**< lower band */
+} RertNeighbourhoodMode;
+
+/** Default bound on neighbourhood offsets (LIMIT beyond). */
+#define RERT_UNCERTAINTY_DEFAULT_MAX_OFFSETS ((size_t)2000000)
+
+/** Options of rert_uncertainty_band_compute(). */
+typedef struct RertUncertaintyOptions {
+    /** Semi-axes of the ellipsoid along the grid axes i, j, k (mm; equal
+     * for a sphere; 0 on an axis = no search along it). Default 3 mm. */
+    double radius_mm[3];
+    /** Voxels with ROI occupancy above this belong to the ROI (default 0:
+     * every voxel a DVH counts). */
+    double roi_threshold;
+    RertNeighbourhoodMode mode; /**< default MAX */
+    size_t max_offsets; /**< default RERT_UNCERTAINTY_DEFAULT_MAX_OFFSETS */
+} RertUncertaintyOptions;
+
+/** Defaults as documented (3 mm sphere, threshold 0, MAX). Pure. */
+RERT_API RertUncertaintyOptions rert_uncertainty_options_default(void);
+
+/** What rert_uncertainty_band_compute() did. */
+typedef struct RertUncertaintyStats {
+    size_t offsets;        /**< voxel offsets in the ellipsoid (centre too) */
+    size_t roi_voxels;     /**< voxels searched */
+    size_t changed;        /**< of those whose value changed */
+    double largest_change; /**< largest |new - old| */
+} RertUncertaintyStats;
+
+/**
+ * RADAR-style band of @p values (e.g. an accumulated EQD2 grid) for one
+ * ROI: each voxel of the ROI (occupancy > roi_threshold, @p roi_occupancy
+ * on the same grid) takes the maximum (or minimum) of @p values over the
+ * voxels of the SAME ROI whose centres lie in the ellipsoid
+ * sum_a (d_a / r_a)^2 <= 1 around it (d_a the offset in mm along grid
+ * axis a); voxels outside the ROI keep their value. Exact ellipsoid: a
+ * precomputed list of integer offsets, no separable approximation.
+ * Restricting the search to the ROI keeps dose of a neighbouring target
+ * out of an OAR's band (Mechalakos et al., RADAR).
+ * Errors: INVALID_ARG (NULL, negative or non-finite radius, threshold not
+ * in [0, 1)), LIMIT (more offsets than max_offsets), NOMEM.
+ * Ownership: new volume on the grid of @p values, rert_volume_destroy().
+ * Threads: OpenMP over slices; identical results for any thread count.
+ */
+RERT_API RertVolume *
+rert_uncertainty_band_compute(RertError *err,
+                              const RertVolume *values,
+                              const float *roi_occupancy,
+                              const RertUncertaintyOptions *options,
+                              RertUncertaintyStats *stats);
 
 #endif

@@ -16,11 +16,13 @@
 #include <rert/evaluate.h>
 #include <rert/geometry.h>
 #include <rert/io.h>
+#include <rert/pet.h>
 #include <rert/phantom.h>
 #include <rert/radbio.h>
 #include <rert/registration.h>
 #include <rert/report.h>
 #include <rert/rt.h>
+#include <rert/selection.h>
 #include <rert/yamldoc.h>
 
 #endif

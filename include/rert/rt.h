@@ -596,4 +596,119 @@ RERT_API size_t rert_plan_warning_count(const RertPlan *plan);
 /** Warning @p index (borrowed; NULL when out of range). */
 RERT_API const char *rert_plan_warning(const RertPlan *plan, size_t index);
 
+/* ---- RT Structure Set writing (PS3.3 A.19: Structure Set C.8.8.5, ROI
+ * Contour C.8.8.6, RT ROI Observations C.8.8.8) */
+
+/** One ROI to write: closed planar contours in patient mm. */
+typedef struct RertRoiWriteSpec {
+    const char *name; /**< ROIName, required: 1..64 characters, no '\\' or
+                         control characters, unique (ignoring case) */
+    long number;      /**< ROINumber >= 1; 0 = the next free number */
+    /** RTROIInterpretedType ("GTV", "PTV", "ORGAN", "CONTROL"...; upper
+     * case, digits, '_' and ' ', at most 16); NULL or "" writes it empty
+     * (type 2). */
+    const char *interpreted_type;
+    /** ROIGenerationAlgorithm: "AUTOMATIC" (NULL), "SEMIAUTOMATIC" or
+     * "MANUAL". */
+    const char *generation_algorithm;
+    const char *description; /**< ROIDescription (LO), NULL for none */
+    bool has_color;          /**< write ROIDisplayColor */
+    uint8_t color[3];
+    const RertPolygon *polygons; /**< CLOSED_PLANAR contours (each >= 3
+                                    finite points, not repeating the
+                                    first), borrowed; may be NULL when
+                                    polygon_count is 0 */
+    size_t polygon_count;
+} RertRoiWriteSpec;
+
+/** The image series a structure set refers to. */
+typedef struct RertStructureSetImageRef {
+    const char *study_instance_uid;  /**< study of the images, required */
+    const char *series_instance_uid; /**< required */
+    const char *sop_class_uid;       /**< of the images, e.g. RERT_SOP_CT */
+    const char *const *sop_instance_uids; /**< one per slice, volume order */
+    size_t count;
+    /** Image grid (count == dims[2]): each contour whose plane lies on
+     * slice k (within a quarter of the slice spacing, at least 0.01 mm)
+     * gets a ContourImageSequence item naming slice k. NULL: contours name
+     * no image. */
+    const RertGridGeometry *grid;
+} RertStructureSetImageRef;
+
+/** Structure set writing options; see
+ * rert_structure_set_write_options_default(). */
+typedef struct RertStructureSetWriteOptions {
+    /** An RT Structure Set to extend: every element is kept (ROIs,
+     * contours, observations, references) and the new ROIs are appended;
+     * the result gets new SOP instance and series UIDs, and an Approval
+     * status, if any, becomes UNAPPROVED. NULL writes a new structure
+     * set. */
+    const RertDataset *existing;
+    /** New sets: a data set (an image header) whose patient and study
+     * attributes and FrameOfReferenceUID are copied; may be NULL. */
+    const RertDataset *source;
+    /** FrameOfReferenceUID of the new ROIs; NULL takes the first
+     * ReferencedFrameOfReferenceSequence item of @p existing, else
+     * (0020,0052) of @p source. */
+    const char *frame_of_reference_uid;
+    const char *label;              /**< StructureSetLabel; NULL: "RERT"
+                                       for new sets, kept when extending */
+    const char *series_description; /**< NULL for none (or kept) */
+    long series_number;             /**< default 1 (new sets only) */
+    /** Referenced image series, merged into ReferencedFrameOfReference
+     * Sequence (RT Referenced Study / Series / ContourImageSequence,
+     * images already listed are not repeated); NULL for none. */
+    const RertStructureSetImageRef *images;
+} RertStructureSetWriteOptions;
+
+/** Defaults: a new set, no source or images, label "RERT", series 1. */
+RERT_API RertStructureSetWriteOptions
+rert_structure_set_write_options_default(void);
+
+/** What rert_structure_set_build_dataset() did. */
+typedef struct RertStructureSetWriteReport {
+    char sop_instance_uid[RERT_UID_SIZE];    /**< new */
+    char series_instance_uid[RERT_UID_SIZE]; /**< new */
+    long first_number;      /**< ROINumber of the first new ROI */
+    size_t contour_count;   /**< contours written for the new ROIs */
+    size_t linked_contours; /**< of those, naming an image slice */
+} RertStructureSetWriteReport;
+
+/**
+ * Build a complete RT Structure Set IOD data set (Patient, General Study,
+ * RT Series, General Equipment, Structure Set, ROI Contour, RT ROI
+ * Observations, SOP Common) with @p count new ROIs, either new or
+ * appended to options->existing. ROI numbers of 0 are assigned in order
+ * after the largest number in use. Contour points are written as DS text
+ * (at most 16 characters per value, about 1e-10 relative). Each new ROI
+ * gets an RT ROI Observations item (ObservationNumber = its ROINumber
+ * when free) with ROIInterpreter empty.
+ * @param options NULL for defaults; @param report may be NULL.
+ * Errors: INVALID_ARG (bad name, type, number, duplicate name or number,
+ * polygon with fewer than 3 or non-finite points, image reference
+ * inconsistent with its grid, no frame of reference, existing data set not
+ * an RT Structure Set), LIMIT (nesting), IO (UID source), NOMEM.
+ * Ownership: new data set, rert_dataset_destroy(); inputs borrowed.
+ * Threads: safe.
+ */
+RERT_API RertDataset *
+rert_structure_set_build_dataset(RertError *err,
+                                 const RertRoiWriteSpec *rois,
+                                 size_t count,
+                                 const RertStructureSetWriteOptions *options,
+                                 RertStructureSetWriteReport *report);
+
+/**
+ * rert_structure_set_build_dataset() then rert_dicom_save() to @p path
+ * (temporary file and rename: a reader never sees half a file). Errors: as
+ * both, with the path named.
+ */
+RERT_API bool
+rert_structure_set_save(RertError *err,
+                        const char *path,
+                        const RertRoiWriteSpec *rois,
+                        size_t count,
+                        const RertStructureSetWriteOptions *options,
+                        RertStructureSetWriteReport *report);
+
 #endif

@@ -41,5 +41,8 @@ int cmd_info(int argc, char **argv);
 int cmd_eqd2(int argc, char **argv);
 int cmd_dvh(int argc, char **argv);
 int cmd_phantom(int argc, char **argv);
+int cmd_register(int argc, char **argv);
+int cmd_pet_contour(int argc, char **argv);
+int cmd_suv(int argc, char **argv);
 
 #endif

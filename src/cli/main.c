@@ -21,8 +21,15 @@ static const Command commands[] = {
     {"dvh", "DVH and metrics of structures on a dose (CSV or JSON)", cmd_dvh},
     {"eqd2", "convert an RTDOSE to EQD2 or BED (LQ or LQ-L)", cmd_eqd2},
     {"info", "describe DICOM RT objects in files or folders", cmd_info},
+    {"pet-contour",
+     "PET threshold contour inside an ROI, as a new RTSTRUCT ROI",
+     cmd_pet_contour},
     {"phantom", "write a synthetic two-course reirradiation case (DICOM)",
      cmd_phantom},
+    {"register", "rigid or deformable registration of two CT series",
+     cmd_register},
+    {"suv", "SUVbw/SUL factors of a PET series and SUV statistics of an ROI",
+     cmd_suv},
 };
 
 void cli_error(const char *cmd, const char *fmt, ...)
