@@ -380,6 +380,7 @@ bool assess_classify(RertError *err, RertAssessment *a)
     rert_free(target);
     RertSummationMethod sm = {RERT_SUM_NONE, false, false};
     for (size_t c = 0; c < a->course_count; c++) {
+        sm.is_deformable = sm.is_deformable || a->courses[c].is_deformable;
         if (!a->courses[c].is_planned && a->courses[c].has_voxels) {
             sm.kind = RERT_SUM_VOXEL_EQD2;
         } else if (sm.kind == RERT_SUM_NONE &&

@@ -108,8 +108,9 @@ static bool load_objects(RertError *err, RertAssessment *a, Course *k)
             return false;
         }
     }
-    bool need_ct = k->is_planned ||
-                   k->spec->registration.method == RERT_CASE_REG_RIGID_AUTO;
+    RertCaseRegistrationMethod method = k->spec->registration.method;
+    bool need_ct = k->is_planned || method == RERT_CASE_REG_RIGID_AUTO ||
+                   method == RERT_CASE_REG_DEFORMABLE_AUTO;
     if (d->ct_dir != NULL && need_ct) {
         k->ct = rert_image_series_load(err, d->ct_dir, NULL, NULL);
         if (k->ct == NULL ||
@@ -261,8 +262,41 @@ static const char *frame_of(const Course *k)
     return "";
 }
 
+/* A deformable DICOM REG: the field is sampled on the reference grid. */
+static bool dicom_dreg(RertError *err, const RertAssessment *a, Course *k)
+{
+    RertDeformableRegistration *reg =
+        rert_dreg_load(err, k->spec->registration.file, NULL);
+    if (reg == NULL) {
+        return false;
+    }
+    k->to_course = rert_dreg_transform_create(
+        err, reg, frame_of(&a->courses[a->planned]), frame_of(k), &a->ref);
+    rert_dreg_destroy(reg);
+    k->is_deformable = true;
+    (void)snprintf(k->registration, sizeof k->registration,
+                   "deformable, DICOM Deformable Spatial Registration %s",
+                   k->spec->registration.file);
+    return k->to_course != NULL;
+}
+
+static bool is_deformable_reg(const char *path)
+{
+    RertDicomParseOptions po = rert_dicom_parse_options_default();
+    po.stop_before_pixel_data = true;
+    RertDataset *ds = rert_dicom_load(NULL, path, &po, NULL);
+    char uid[RERT_UID_SIZE] = "";
+    (void)rert_dataset_get_string(NULL, ds, RERT_TAG(0x0008, 0x0016), 0, uid,
+                                  sizeof uid);
+    rert_dataset_destroy(ds);
+    return strcmp(uid, RERT_DREG_SOP_CLASS_UID) == 0;
+}
+
 static bool dicom_reg(RertError *err, const RertAssessment *a, Course *k)
 {
+    if (is_deformable_reg(k->spec->registration.file)) {
+        return dicom_dreg(err, a, k);
+    }
     RertSpatialRegistration reg;
     RertMat4 m;
     if (!rert_reg_load(err, k->spec->registration.file, NULL, &reg) ||
@@ -273,6 +307,57 @@ static bool dicom_reg(RertError *err, const RertAssessment *a, Course *k)
     k->to_course = rert_transform_create_matrix(err, m);
     (void)snprintf(k->registration, sizeof k->registration,
                    "rigid, DICOM Spatial Registration %s",
+                   k->spec->registration.file);
+    return k->to_course != NULL;
+}
+
+static bool deformable_auto(RertError *err, const RertAssessment *a, Course *k)
+{
+    const Course *p = &a->courses[a->planned];
+    if (k->ct == NULL || p->ct == NULL) {
+        return rert_error_set(err, RERT_ERR_INVALID_ARG,
+                              "course '%s': deformable_auto registration "
+                              "needs the CT series of this course and of the "
+                              "planned course",
+                              k->spec->name);
+    }
+    RertDeformableOptions o = rert_deformable_options_default();
+    RertVectorField *f = rert_deformable_register(
+        err, rert_image_series_volume(p->ct), rert_image_series_volume(k->ct),
+        &o, &k->deformable);
+    if (f == NULL) {
+        rert_error_prefix(err, "deformable registration of course '%s'",
+                          k->spec->name);
+        return false;
+    }
+    k->to_course = rert_vector_field_transform(err, f);
+    rert_vector_field_destroy(f);
+    k->has_deformable = true;
+    k->is_deformable = true;
+    const RertJacobianStats *j = &k->deformable.jacobian;
+    (void)snprintf(k->registration, sizeof k->registration,
+                   "deformable, automatic (demons after rigid): deformation "
+                   "mean %.2f max %.2f mm; Jacobian %.3f..%.3f, %zu folded",
+                   k->deformable.deformation_mean_mm,
+                   k->deformable.deformation_max_mm, j->min, j->max, j->folded);
+    return k->to_course != NULL;
+}
+
+/* An external displacement field (ITK/plastimatch convention, on a grid in
+ * the planned course's frame, pointing to this course). */
+static bool vector_field(RertError *err, Course *k)
+{
+    RertLimits limits = rert_limits_default();
+    RertVectorField *f =
+        rert_vector_field_load(err, k->spec->registration.file, &limits);
+    if (f == NULL) {
+        return false;
+    }
+    k->to_course = rert_vector_field_transform(err, f);
+    rert_vector_field_destroy(f);
+    k->is_deformable = true;
+    (void)snprintf(k->registration, sizeof k->registration,
+                   "deformable, external vector field %s",
                    k->spec->registration.file);
     return k->to_course != NULL;
 }
@@ -303,11 +388,9 @@ static bool course_transform(RertError *err, const RertAssessment *a, Course *k)
     case RERT_CASE_REG_RIGID_AUTO:
         return rigid_auto(err, a, k);
     case RERT_CASE_REG_DEFORMABLE_AUTO:
+        return deformable_auto(err, a, k);
     case RERT_CASE_REG_VECTOR_FIELD:
-        return rert_error_set(err, RERT_ERR_UNSUPPORTED,
-                              "course '%s': registration '%s' is not "
-                              "available yet (rigid only)",
-                              k->spec->name, rert_case_registration_name(m));
+        return vector_field(err, k);
     default:
         return rert_error_set(err, RERT_ERR_INVALID_ARG,
                               "course '%s': frame of reference %s differs "
@@ -363,6 +446,9 @@ bool assess_load_courses(RertError *err, RertAssessment *a)
                               "planned course '%s': the CT series and the "
                               "RTSTRUCT are needed (the reference anatomy)",
                               p->spec->name);
+    }
+    if (!assess_reference_grid(err, a)) {
+        return false;
     }
     for (size_t i = 0; i < a->course_count; i++) {
         assess_progress(a, "loading courses",

@@ -33,6 +33,9 @@ typedef struct Course {
     char registration[160];   /* how it was mapped, for the report */
     bool has_rigid;
     RertRigidResult rigid;
+    bool is_deformable;  /* a deformable mapping was used */
+    bool has_deformable; /* `deformable` below is filled */
+    RertDeformableResult deformable;
     long fractions;
     double rbe; /* factor applied to the stored dose */
     char rbe_note[160];
@@ -141,6 +144,7 @@ bool assess_load_courses(RertError *err, RertAssessment *a);
 /* dose.c */
 bool assess_map_doses(RertError *err, RertAssessment *a);
 /* rois.c */
+bool assess_reference_grid(RertError *err, RertAssessment *a);
 bool assess_prepare_rois(RertError *err, RertAssessment *a);
 bool assess_recovery(RertError *err, RertAssessment *a);
 /* measure.c */

@@ -75,6 +75,17 @@ static bool json_course(RertError *err,
         }
         (void)(rert_json_array_end(err, w));
     }
+    if (k->has_deformable) {
+        const RertJacobianStats *j = &k->deformable.jacobian;
+        (void)rert_json_write_key_number(err, w, "jacobian_min", j->min);
+        (void)rert_json_write_key_number(err, w, "jacobian_max", j->max);
+        (void)rert_json_write_key_number(err, w, "folded_fraction",
+                                         j->folded_frac);
+        (void)rert_json_write_key_number(err, w, "deformation_mean_mm",
+                                         k->deformable.deformation_mean_mm);
+        (void)rert_json_write_key_number(err, w, "deformation_max_mm",
+                                         k->deformable.deformation_max_mm);
+    }
     (void)(rert_json_write_key_string(err, w, "eqd2_alpha_beta", k->ab_note));
     (void)(rert_json_write_key_int(err, w, "voxels_outside_dose_grid",
                                    (int64_t)k->outside_voxels));

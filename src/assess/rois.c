@@ -83,7 +83,7 @@ static bool collect_ab(RertError *err, RertAssessment *a)
     return true;
 }
 
-static bool reference_grid(RertError *err, RertAssessment *a)
+bool assess_reference_grid(RertError *err, RertAssessment *a)
 {
     const Course *p = &a->courses[a->planned];
     if (rert_case_options(a->c)->reference_grid ==
@@ -138,9 +138,6 @@ static bool prepare_roi(RertError *err, RertAssessment *a, const RertRoi *roi)
 
 bool assess_prepare_rois(RertError *err, RertAssessment *a)
 {
-    if (!reference_grid(err, a)) {
-        return false;
-    }
     const RertStructureSet *ss = a->courses[a->planned].structures;
     size_t count = rert_structure_set_roi_count(ss);
     a->rois = rert_calloc(err, count == 0 ? 1 : count, sizeof *a->rois);
