@@ -368,6 +368,9 @@ typedef struct RertCaseSelectionEntry {
 typedef struct RertCaseOptions {
     RertCaseReferenceGrid reference_grid;
     bool allow_patient_id_mismatch; /**< default false */
+    /** Registration uncertainty radius (mm) for the RADAR band of every
+     * cumulative metric and budget; NaN (default) = no band. */
+    double registration_uncertainty_mm;
     size_t line;
 } RertCaseOptions;
 

@@ -92,6 +92,15 @@ static bool budget_one(RertError *err,
         rert_error_prefix(err, "budget of %s on '%s'", c->id, m->roi->name);
         return false;
     }
+    if (isfinite(m->prior_upper) && d == NULL) {
+        /* the band applies to undiscounted prior dose (published limits) */
+        RertPriorDose upper = {m->prior_upper, 0.0};
+        q.priors = &upper;
+        bu->has_band = rert_budget_compute(err, &q, &bu->band);
+        if (!bu->has_band) {
+            return false;
+        }
+    }
     a->budget_count++;
     return true;
 }
@@ -378,7 +387,8 @@ bool assess_classify(RertError *err, RertAssessment *a)
         organ_answer(a, k, &q->same_organ);
     }
     rert_free(target);
-    RertSummationMethod sm = {RERT_SUM_NONE, false, false};
+    RertSummationMethod sm = {RERT_SUM_NONE, false,
+                              assess_uncertainty_mm(a) > 0.0};
     for (size_t c = 0; c < a->course_count; c++) {
         sm.is_deformable = sm.is_deformable || a->courses[c].is_deformable;
         if (!a->courses[c].is_planned && a->courses[c].has_voxels) {

@@ -268,7 +268,8 @@ static bool budget(RertError *err, RertStrbuf *sb, const RertAssessment *a)
         "<table><tr><th>structure</th><th>metric</th><th>constraint</th>"
         "<th>basis</th><th>allowed EQD2</th><th>prior EQD2</th><th>remaining "
         "EQD2</th><th>"
-        "max total physical Gy</th><th>max Gy per fraction</th></tr>",
+        "max total physical Gy</th><th>max Gy per fraction</th><th>max total, "
+        "uncertainty band</th></tr>",
         a->courses[a->planned].fractions);
     for (size_t i = 0; ok && i < a->budget_count; i++) {
         const Budget *b = &a->budgets[i];
@@ -283,6 +284,8 @@ static bool budget(RertError *err, RertStrbuf *sb, const RertAssessment *a)
         H(num(err, sb, b->result.remaining_eqd2_gy, 2));
         H(num(err, sb, b->result.max_dose.total_dose_gy, 2));
         H(num(err, sb, b->result.max_dose.dose_per_fraction_gy, 3));
+        H(num(err, sb,
+              b->has_band ? b->band.max_dose.total_dose_gy : (double)NAN, 2));
         H(rert_strbuf_puts(err, sb, "</tr>"));
     }
     H(rert_strbuf_printf(

@@ -81,6 +81,8 @@ typedef struct Budget {
     char basis[160];
     double prior_eqd2_gy;
     RertBudgetResult result;
+    bool has_band;
+    RertBudgetResult band; /* with the upper-band prior dose */
 } Budget;
 
 /** One measured metric: organ ROI x metric x alpha/beta. */
@@ -92,8 +94,14 @@ typedef struct Measure {
     double prior;                 /* over prior courses */
     double prior_discounted;      /* prior, recovery applied (convention A) */
     double cumulative_discounted; /* prior_discounted + planned */
-    double *per_course;           /* course_count values (NaN where none) */
-    bool has_paper;               /* DVH-level entries were added (L1) */
+    /* RADAR band (options.registration_uncertainty_mm): the prior dose
+     * replaced by its max (upper) / min (lower) over the same ROI within
+     * the radius, plus the planned dose; NaN without a band. */
+    double prior_upper;
+    double cumulative_upper;
+    double cumulative_lower;
+    double *per_course; /* course_count values (NaN where none) */
+    bool has_paper;     /* DVH-level entries were added (L1) */
 } Measure;
 
 struct RertAssessment {
@@ -176,6 +184,9 @@ bool assess_report_items(const RertAssessment *a, bool present[10]);
 /* "<dir>/<name>" into @p out; false (IO error) when it does not fit. */
 bool assess_path(
     RertError *err, char *out, size_t size, const char *dir, const char *name);
+
+/* Registration uncertainty radius (mm) or 0 when no band is asked. */
+double assess_uncertainty_mm(const RertAssessment *a);
 
 /* The case's dose-response model (LQ, or LQ-L with its dT). */
 RertLqModel assess_model(const RertAssessment *a);

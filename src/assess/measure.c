@@ -143,6 +143,59 @@ static bool discounted(RertError *err,
     return ok;
 }
 
+/* RADAR band: the prior sum replaced by its max / min over the ROI within
+ * the registration uncertainty radius, plus the planned course. */
+static bool band(RertError *err,
+                 const RertAssessment *a,
+                 Measure *m,
+                 const Sums *s,
+                 size_t slot,
+                 RertNeighbourhoodMode mode,
+                 double *prior_out,
+                 double *cumulative_out)
+{
+    RertUncertaintyOptions o = rert_uncertainty_options_default();
+    double r = assess_uncertainty_mm(a);
+    o.radius_mm[0] = r;
+    o.radius_mm[1] = r;
+    o.radius_mm[2] = r;
+    o.mode = mode;
+    RertVolume *b = rert_uncertainty_band_compute(err, s->prior,
+                                                  m->roi->occupancy, &o, NULL);
+    bool ok =
+        b != NULL && (prior_out == NULL || metric_of(err, b, m, prior_out));
+    const Course *p = &a->courses[a->planned];
+    if (ok && p->has_voxels) {
+        float *d = rert_volume_data(b);
+        const float *e = rert_volume_data_const(p->eqd2[slot]);
+        size_t n = rert_grid_voxel_count(&a->ref);
+        for (size_t i = 0; i < n; i++) {
+            d[i] += e[i];
+        }
+    }
+    ok = ok && metric_of(err, b, m, cumulative_out);
+    rert_volume_destroy(b);
+    return ok;
+}
+
+static bool measure_band(RertError *err,
+                         const RertAssessment *a,
+                         Measure *m,
+                         const Sums *s,
+                         size_t slot)
+{
+    m->prior_upper = (double)NAN;
+    m->cumulative_upper = (double)NAN;
+    m->cumulative_lower = (double)NAN;
+    if (assess_uncertainty_mm(a) <= 0.0) {
+        return true;
+    }
+    return band(err, a, m, s, slot, RERT_NEIGHBOURHOOD_MAX, &m->prior_upper,
+                &m->cumulative_upper) &&
+           band(err, a, m, s, slot, RERT_NEIGHBOURHOOD_MIN, NULL,
+                &m->cumulative_lower);
+}
+
 static bool
 measure_metric(RertError *err, RertAssessment *a, Measure *m, const Sums *s)
 {
@@ -150,7 +203,8 @@ measure_metric(RertError *err, RertAssessment *a, Measure *m, const Sums *s)
     if (!metric_of(err, s->cumulative, m, &m->cumulative) ||
         !metric_of(err, s->prior, m, &m->prior) ||
         !discounted(err, a, m, slot, true, &m->prior_discounted) ||
-        !discounted(err, a, m, slot, false, &m->cumulative_discounted)) {
+        !discounted(err, a, m, slot, false, &m->cumulative_discounted) ||
+        !measure_band(err, a, m, s, slot)) {
         return false;
     }
     for (size_t c = 0; c < a->course_count; c++) {

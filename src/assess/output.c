@@ -193,6 +193,11 @@ json_budgets(RertError *err, RertJsonWriter *w, const RertAssessment *a)
         (void)(rert_json_write_key_number(
             err, w, "max_dose_per_fraction_gy",
             b->result.max_dose.dose_per_fraction_gy));
+        if (b->has_band) {
+            (void)rert_json_write_key_number(
+                err, w, "max_total_dose_gy_uncertainty_band",
+                b->band.max_dose.total_dose_gy);
+        }
         (void)(rert_json_object_end(err, w));
     }
     (void)(rert_json_array_end(err, w));
@@ -323,6 +328,8 @@ static bool report_json(RertError *err, const RertAssessment *a, RertStrbuf *sb)
     RertLqModel model = assess_model(a);
     (void)rert_json_write_key_string(
         err, &w, "model", model.kind == RERT_LQ_MODEL_LQL ? "LQ-L" : "LQ");
+    (void)rert_json_write_key_number(err, &w, "registration_uncertainty_mm",
+                                     assess_uncertainty_mm(a));
     (void)rert_json_write_key_number(err, &w, "transition_dose_gy",
                                      model.kind == RERT_LQ_MODEL_LQL
                                          ? model.transition_dose_gy
@@ -366,6 +373,8 @@ static bool dvh_csv(RertError *err, const RertAssessment *a, RertStrbuf *sb)
     J(rert_csv_write_field(err, &w, "prior_eqd2_gy"));
     J(rert_csv_write_field(err, &w, "prior_recovery_discounted_eqd2_gy"));
     J(rert_csv_write_field(err, &w, "cumulative_eqd2_gy"));
+    J(rert_csv_write_field(err, &w, "cumulative_lower_band_gy"));
+    J(rert_csv_write_field(err, &w, "cumulative_upper_band_gy"));
     J(rert_csv_end_row(err, &w));
     for (size_t i = 0; ok && i < a->measure_count; i++) {
         const Measure *m = &a->measures[i];
@@ -379,6 +388,8 @@ static bool dvh_csv(RertError *err, const RertAssessment *a, RertStrbuf *sb)
         J(rert_csv_write_number(err, &w, m->prior));
         J(rert_csv_write_number(err, &w, m->prior_discounted));
         J(rert_csv_write_number(err, &w, m->cumulative));
+        J(rert_csv_write_number(err, &w, m->cumulative_lower));
+        J(rert_csv_write_number(err, &w, m->cumulative_upper));
         J(rert_csv_end_row(err, &w));
     }
     return ok;

@@ -14,6 +14,12 @@ RertAssessOptions rert_assess_options_default(void)
     return o;
 }
 
+double assess_uncertainty_mm(const RertAssessment *a)
+{
+    double r = rert_case_options(a->c)->registration_uncertainty_mm;
+    return r > 0.0 ? r : 0.0;
+}
+
 RertLqModel assess_model(const RertAssessment *a)
 {
     const RertCaseAlphaBeta *ab = rert_case_alpha_beta(a->c);

@@ -514,8 +514,31 @@ bool case_parse_reporting(RertError *err, RertCase *c, const RertYamlNode *map)
 }
 
 static const char *const options_keys[] = {"reference_grid",
-                                           "allow_patient_id_mismatch", NULL};
+                                           "allow_patient_id_mismatch",
+                                           "registration_uncertainty_mm", NULL};
 static const char *const grids[] = {"planned_ct", "planned_dose", NULL};
+
+/* registration_uncertainty_mm: optional, > 0 and at most 20 mm. */
+static bool uncertainty(RertError *err,
+                        RertCase *c,
+                        const RertYamlNode *map,
+                        RertCaseOptions *o)
+{
+    bool has = false;
+    o->registration_uncertainty_mm = (double)NAN;
+    if (!rert_yaml_get_double(err, c->doc, map, "registration_uncertainty_mm",
+                              false, &o->registration_uncertainty_mm, &has)) {
+        return false;
+    }
+    if (has && !(o->registration_uncertainty_mm > 0.0 &&
+                 o->registration_uncertainty_mm <= 20.0)) {
+        return rert_yaml_error(err, c->doc, map,
+                               "options: registration_uncertainty_mm: "
+                               "expected a number in (0, 20] mm, found %g",
+                               o->registration_uncertainty_mm);
+    }
+    return true;
+}
 
 bool case_parse_options(RertError *err, RertCase *c, const RertYamlNode *map)
 {
@@ -525,7 +548,8 @@ bool case_parse_options(RertError *err, RertCase *c, const RertYamlNode *map)
     if (!rert_yaml_check_keys(err, c->doc, map, "options", options_keys) ||
         !case_get_enum(err, c, map, "reference_grid", false, grids, 0, &grid) ||
         !rert_yaml_get_bool(err, c->doc, map, "allow_patient_id_mismatch",
-                            false, &o->allow_patient_id_mismatch, NULL)) {
+                            false, &o->allow_patient_id_mismatch, NULL) ||
+        !uncertainty(err, c, map, o)) {
         return false;
     }
     o->reference_grid = (RertCaseReferenceGrid)grid;

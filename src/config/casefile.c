@@ -333,6 +333,7 @@ static void set_defaults(RertCase *c)
     c->classification.overlap_threshold_gy = (double)NAN;
     c->classification.min_overlap_cc = 0.0;
     c->options.reference_grid = RERT_CASE_GRID_PLANNED_CT;
+    c->options.registration_uncertainty_mm = (double)NAN;
 }
 
 RertCase *rert_case_parse(RertError *err,

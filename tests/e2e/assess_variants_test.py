@@ -149,6 +149,19 @@ def main():
               "LQ-L stated in report.json with its transition dose")
         lq, lql = metric(auto, "Mandible", "Dmax", 3.0), metric(out, "Mandible", "Dmax", 3.0)
         check(lql < lq - 0.5, "LQ-L lowers the mandible EQD2 above dT (%.2f -> %.2f Gy)" % (lq, lql))
+        # registration uncertainty band (RADAR)
+        text = base.replace("  reference_grid: planned_ct\n",
+                            "  reference_grid: planned_ct\n  registration_uncertainty_mm: 3\n")
+        out = assess(text, demo, "band")
+        lo = metric(out, "SpinalCord", "D0.03cc", column="cumulative_lower_band_gy")
+        mid = metric(out, "SpinalCord", "D0.03cc")
+        hi = metric(out, "SpinalCord", "D0.03cc", column="cumulative_upper_band_gy")
+        check(lo < mid < hi, "3 mm uncertainty band brackets the cord D0.03cc: %.2f < %.2f < %.2f"
+              % (lo, mid, hi))
+        with open(os.path.join(out, "report.json")) as f:
+            rep = json.load(f)
+        check(rep["classification"]["summation_level"] == "L5",
+              "summation level L5 with explicit uncertainty")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print("%d failed" % failures)
