@@ -296,4 +296,146 @@ RERT_API const char *rert_dicom_dict_vr(uint32_t tag);
 /** Dictionary keyword for a tag, or NULL. */
 RERT_API const char *rert_dicom_dict_keyword(uint32_t tag);
 
+/* ==== IOD modules shared by the object writers (src/dicom/iod.c) ====
+ * Helpers that fill the modules every DICOM object rert writes has in
+ * common (PS3.3 C.7.1.1 Patient, C.7.2.1 General Study, C.7.3.1 General
+ * Series, C.7.4.1 Frame of Reference, C.7.5.1 General Equipment, C.12.1
+ * SOP Common), so that the RT Dose, RT Structure Set and (Deformable)
+ * Spatial Registration writers build them the same way. Each sets
+ * elements of a data set under construction; on failure the data set is
+ * partly filled and the caller destroys it. Threads: safe on distinct
+ * data sets. */
+
+/** An attribute copied by rert_dicom_copy_attributes(): its tag and the VR
+ * it is written with. */
+typedef struct RertDicomAttribute {
+    uint32_t tag;
+    const char *vr;
+} RertDicomAttribute;
+
+/** Room for the DA ("YYYYMMDD") and TM ("HHMMSS") texts of
+ * rert_dicom_now_text(), NUL included. */
+#define RERT_DICOM_DATE_TIME_SIZE 16
+
+/**
+ * Local date "YYYYMMDD" and time "HHMMSS" of now, for DA and TM elements;
+ * both "" when the clock cannot be read. Threads: safe (localtime_r).
+ */
+RERT_API void rert_dicom_now_text(char date[RERT_DICOM_DATE_TIME_SIZE],
+                                  char time_of_day[RERT_DICOM_DATE_TIME_SIZE]);
+
+/**
+ * Set text element @p tag like rert_dataset_set_string(), but a NULL
+ * @p value writes the element empty (a type 2 attribute without a value).
+ * Errors: as rert_dataset_set_bytes().
+ */
+RERT_API bool rert_dataset_set_text(RertError *err,
+                                    RertDataset *ds,
+                                    uint32_t tag,
+                                    const char *vr,
+                                    const char *value);
+
+/**
+ * Copy each of the @p count attributes @p attrs from @p source into @p ds,
+ * value bytes unchanged (text keeps the source's character set encoding)
+ * and written with attrs[i].vr. An attribute @p source lacks, or every one
+ * when @p source is NULL, is written empty (type 2). Sequences are not
+ * copied (give non-SQ attributes only). Errors: as
+ * rert_dataset_set_bytes(). Ownership: nothing kept; @p source borrowed.
+ */
+RERT_API bool rert_dicom_copy_attributes(RertError *err,
+                                         RertDataset *ds,
+                                         const RertDataset *source,
+                                         const RertDicomAttribute *attrs,
+                                         size_t count);
+
+/**
+ * Patient and General Study attributes of a new object, copied from
+ * @p source (NULL: all empty) with rert_dicom_copy_attributes():
+ * SpecificCharacterSet, StudyDate, StudyTime, AccessionNumber,
+ * ReferringPhysicianName, PatientName, PatientID, PatientBirthDate,
+ * PatientSex and StudyID; SpecificCharacterSet (0008,0005) becomes
+ * "ISO_IR 100" (Latin-1) when the source names none, so the copied names
+ * keep their meaning. StudyInstanceUID is set by
+ * rert_dicom_set_common_modules(). Errors: as rert_dataset_set_bytes().
+ */
+RERT_API bool rert_dicom_copy_patient_study(RertError *err,
+                                            RertDataset *ds,
+                                            const RertDataset *source);
+
+/**
+ * Frame of Reference module: FrameOfReferenceUID (0020,0052) = @p frame_uid
+ * unless @p ds already has a non-empty one, and PositionReferenceIndicator
+ * (0020,1040, type 2) copied from @p source (empty when it or the source
+ * is absent) unless @p ds already has that element. Errors: INVALID_ARG
+ * for a NULL or empty @p frame_uid; as rert_dataset_set_bytes().
+ */
+RERT_API bool rert_dicom_set_frame_of_reference(RertError *err,
+                                                RertDataset *ds,
+                                                const char *frame_uid,
+                                                const RertDataset *source);
+
+/** UIDs and time stamp of a new instance, filled by
+ * rert_dicom_set_new_instance() and rert_dicom_set_common_modules(). */
+typedef struct RertDicomNewInstance {
+    char sop_instance_uid[RERT_UID_SIZE];    /**< new */
+    char series_instance_uid[RERT_UID_SIZE]; /**< new */
+    /** Of the study (rert_dicom_set_common_modules() only; "" otherwise). */
+    char study_instance_uid[RERT_UID_SIZE];
+    char date[RERT_DICOM_DATE_TIME_SIZE]; /**< InstanceCreationDate */
+    char time[RERT_DICOM_DATE_TIME_SIZE]; /**< InstanceCreationTime */
+} RertDicomNewInstance;
+
+/**
+ * A new instance in a new series: new SOPInstanceUID and SeriesInstanceUID
+ * (rert_uid_generate()), SOPClassUID @p sop_class_uid and
+ * InstanceCreationDate/Time of now, all written to @p ds and into @p out
+ * (study_instance_uid ""). Used alone to derive an object from an existing
+ * one. Errors: INVALID_ARG for a NULL argument; IO from
+ * rert_uid_generate(); as rert_dataset_set_bytes().
+ */
+RERT_API bool rert_dicom_set_new_instance(RertError *err,
+                                          RertDataset *ds,
+                                          const char *sop_class_uid,
+                                          RertDicomNewInstance *out);
+
+/** What rert_dicom_set_common_modules() writes. */
+typedef struct RertDicomObjectSpec {
+    const char *sop_class_uid; /**< SOPClassUID, required */
+    const char *modality;      /**< Modality (0008,0060), required */
+    long series_number;        /**< SeriesNumber (0020,0011) */
+    /** SeriesDescription (0008,103E); NULL: not written. */
+    const char *series_description;
+    /** Patient and study attributes and StudyInstanceUID are taken from
+     * here; NULL: written empty, and the study UID below is used. */
+    const RertDataset *source;
+    /** StudyInstanceUID when @p source has none; NULL, "" or over 64
+     * characters: a new one. */
+    const char *study_instance_uid;
+    /** FrameOfReferenceUID (rert_dicom_set_frame_of_reference()); NULL:
+     * no Frame of Reference module. */
+    const char *frame_of_reference_uid;
+} RertDicomObjectSpec;
+
+/**
+ * The modules every new object rert writes has in common:
+ * rert_dicom_copy_patient_study(); StudyInstanceUID from @p spec's source,
+ * else its study_instance_uid, else new; rert_dicom_set_new_instance();
+ * General Series (Modality, SeriesNumber, SeriesDescription when given),
+ * InstanceNumber (0020,0013) 1, General Equipment (Manufacturer "rert",
+ * SoftwareVersions rert_version()), and the Frame of Reference module when
+ * spec->frame_of_reference_uid is given. Object-specific attributes
+ * (content date and time, ManufacturerModelName, OperatorsName,
+ * Laterality...) are left to the caller. The source's StudyInstanceUID, or
+ * spec->study_instance_uid, is ignored when empty or over 64 characters.
+ * Errors: INVALID_ARG for a NULL argument or a missing class or modality;
+ * as rert_dicom_set_new_instance().
+ */
+RERT_API bool rert_dicom_set_common_modules(RertError *err,
+                                            RertDataset *ds,
+                                            const RertDicomObjectSpec *spec,
+                                            RertDicomNewInstance *out);
+
+/* ==== end of the IOD module helpers ==== */
+
 #endif

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include <rert/error.h>
+#include <rert/rt.h>
 
 /* Exit codes: docs/exit-codes.md. */
 enum {
@@ -34,6 +35,10 @@ void cli_progress(const char *stage, double fraction, void *user);
 /* The data folder: @p given, $RERT_DATA_DIR, the source tree's data/ or the
  * installed one. */
 const char *cli_data_dir(const char *given);
+/* The ROI a --roi style @p key names: the ROI with that number when @p key
+ * is an integer and one has it, otherwise the one of that name (ignoring
+ * case), or NULL. Borrowed from @p ss. */
+const RertRoi *cli_find_roi(const RertStructureSet *ss, const char *key);
 
 int cmd_assess(int argc, char **argv);
 int cmd_demo(int argc, char **argv);

@@ -186,20 +186,6 @@ static int parse_args(Params *p, int argc, char **argv)
 
 /* ROI for a --roi value: a number when it parses as one and exists,
  * otherwise a name. */
-static const RertRoi *find_roi(const RertStructureSet *ss, const char *key)
-{
-    long number = 0;
-    RertError err;
-    if (rert_parse_long(&err, key, strlen(key), -2147483647L, 2147483647L,
-                        "ROI number", &number)) {
-        const RertRoi *roi = rert_structure_set_roi_by_number(ss, number);
-        if (roi != NULL) {
-            return roi;
-        }
-    }
-    return rert_structure_set_roi_by_name(ss, key);
-}
-
 /* The rows to report, in --roi order or structure set order. */
 static Row *
 select_rows(const Params *p, const RertStructureSet *ss, size_t *count)
@@ -213,7 +199,7 @@ select_rows(const Params *p, const RertStructureSet *ss, size_t *count)
         return NULL;
     }
     for (size_t i = 0; i < n; i++) {
-        rows[i].roi = p->select_count > 0 ? find_roi(ss, p->select[i])
+        rows[i].roi = p->select_count > 0 ? cli_find_roi(ss, p->select[i])
                                           : rert_structure_set_roi_at(ss, i);
         if (rows[i].roi == NULL) {
             cli_error(CMD, "--roi '%s': no ROI with that number or name in %s",

@@ -174,19 +174,6 @@ static int parse_args(Params *p, int argc, char **argv)
     return 0;
 }
 
-static const RertRoi *find_roi(const RertStructureSet *ss, const char *key)
-{
-    long number = 0;
-    if (rert_parse_long(NULL, key, strlen(key), 1, 2147483647L, "ROI number",
-                        &number)) {
-        const RertRoi *roi = rert_structure_set_roi_by_number(ss, number);
-        if (roi != NULL) {
-            return roi;
-        }
-    }
-    return rert_structure_set_roi_by_name(ss, key);
-}
-
 /* Everything the command holds, released by release(). */
 typedef struct Work {
     RertPetImage *pet;
@@ -234,7 +221,7 @@ static int load(const Params *p, Work *w)
 
 static int contour(const Params *p, Work *w)
 {
-    const RertRoi *roi = find_roi(w->ss, p->within);
+    const RertRoi *roi = cli_find_roi(w->ss, p->within);
     size_t n = 0;
     const RertPolygon *polys = roi != NULL ? rert_roi_polygons(roi, &n) : NULL;
     if (roi == NULL || n == 0) {

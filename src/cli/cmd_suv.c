@@ -172,19 +172,6 @@ static int parse_args(Params *p, int argc, char **argv)
 
 /* ROI for a --roi value: a number when it parses as one and exists,
  * otherwise a name. */
-static const RertRoi *find_roi(const RertStructureSet *ss, const char *key)
-{
-    long number = 0;
-    if (rert_parse_long(NULL, key, strlen(key), 1, 2147483647L, "ROI number",
-                        &number)) {
-        const RertRoi *roi = rert_structure_set_roi_by_number(ss, number);
-        if (roi != NULL) {
-            return roi;
-        }
-    }
-    return rert_structure_set_roi_by_name(ss, key);
-}
-
 static int measure(const Params *p,
                    const RertStructureSet *ss,
                    const char *key,
@@ -192,7 +179,7 @@ static int measure(const Params *p,
                    RertPetRoiStats *stats,
                    const Result *r)
 {
-    *roi = find_roi(ss, key);
+    *roi = cli_find_roi(ss, key);
     if (*roi == NULL) {
         cli_error(CMD, "no ROI '%s' in %s", key, p->structures_path);
         return RERT_EXIT_USAGE;

@@ -12,26 +12,6 @@
 
 #include "internal.h"
 
-#define TAG_SOP_CLASS_UID RERT_TAG(0x0008, 0x0016)
-#define TAG_SOP_INSTANCE_UID RERT_TAG(0x0008, 0x0018)
-#define TAG_REFERENCED_IMAGE_SEQUENCE RERT_TAG(0x0008, 0x1140)
-#define TAG_IMAGE_POSITION RERT_TAG(0x0020, 0x0032)
-#define TAG_IMAGE_ORIENTATION RERT_TAG(0x0020, 0x0037)
-#define TAG_FRAME_OF_REFERENCE_UID RERT_TAG(0x0020, 0x0052)
-#define TAG_DEFORMABLE_SEQUENCE RERT_TAG(0x0064, 0x0002)
-#define TAG_SOURCE_FRAME_UID RERT_TAG(0x0064, 0x0003)
-#define TAG_GRID_SEQUENCE RERT_TAG(0x0064, 0x0005)
-#define TAG_GRID_DIMENSIONS RERT_TAG(0x0064, 0x0007)
-#define TAG_GRID_RESOLUTION RERT_TAG(0x0064, 0x0008)
-#define TAG_VECTOR_GRID_DATA RERT_TAG(0x0064, 0x0009)
-#define TAG_PRE_SEQUENCE RERT_TAG(0x0064, 0x000F)
-#define TAG_POST_SEQUENCE RERT_TAG(0x0064, 0x0010)
-#define TAG_MATRIX_TYPE RERT_TAG(0x0070, 0x030C)
-#define TAG_MATRIX RERT_TAG(0x3006, 0x00C6)
-
-/* Last matrix row 0 0 0 1 within this (DS text). */
-#define LAST_ROW_TOLERANCE 1e-6
-
 struct RertDeformableRegistration {
     char sop_instance_uid[RERT_UID_SIZE];
     char frame_of_reference_uid[RERT_UID_SIZE];
@@ -47,86 +27,6 @@ RertDregReadOptions rert_dreg_read_options_default(void)
     o.orthonormal_tolerance = 1e-4;
     o.max_grid_voxels = RERT_DREG_DEFAULT_MAX_GRID_VOXELS;
     return o;
-}
-
-static bool parse_type(RertError *err,
-                       const RertDataset *item,
-                       const char *where,
-                       RertRegMatrixType *out)
-{
-    char text[32];
-    if (!rert_dataset_get_string(err, item, TAG_MATRIX_TYPE, 0, text,
-                                 sizeof text)) {
-        rert_error_prefix(err, "%s", where);
-        return false;
-    }
-    for (int t = RERT_REG_MATRIX_RIGID; t <= RERT_REG_MATRIX_AFFINE; t++) {
-        if (strcmp(text, rert_reg_matrix_type_name((RertRegMatrixType)t)) ==
-            0) {
-            *out = (RertRegMatrixType)t;
-            return true;
-        }
-    }
-    return rert_error_set(err, RERT_ERR_PARSE,
-                          "%s: FrameOfReferenceTransformationMatrixType "
-                          "(0070,030C) is '%s', expected RIGID, RIGID_SCALE "
-                          "or AFFINE",
-                          where, text);
-}
-
-/* Largest |R^T R - I| element of the upper 3x3, and its determinant. */
-static double orthonormal_deviation(const RertMat4 *m, double *det)
-{
-    double worst = 0.0;
-    for (int a = 0; a < 3; a++) {
-        for (int b = 0; b < 3; b++) {
-            double dot = 0.0;
-            for (int r = 0; r < 3; r++) {
-                dot += m->m[r][a] * m->m[r][b];
-            }
-            double d = fabs(dot - (a == b ? 1.0 : 0.0));
-            worst = d > worst ? d : worst;
-        }
-    }
-    const double(*r)[4] = m->m;
-    *det = r[0][0] * (r[1][1] * r[2][2] - r[1][2] * r[2][1]) -
-           r[0][1] * (r[1][0] * r[2][2] - r[1][2] * r[2][0]) +
-           r[0][2] * (r[1][0] * r[2][1] - r[1][1] * r[2][0]);
-    return worst;
-}
-
-static bool check_matrix(RertError *err,
-                         const RertMat4 *m,
-                         RertRegMatrixType type,
-                         double tolerance,
-                         const char *where)
-{
-    const double *last = m->m[3];
-    if (fabs(last[0]) > LAST_ROW_TOLERANCE ||
-        fabs(last[1]) > LAST_ROW_TOLERANCE ||
-        fabs(last[2]) > LAST_ROW_TOLERANCE ||
-        fabs(last[3] - 1.0) > LAST_ROW_TOLERANCE) {
-        return rert_error_set(err, RERT_ERR_GEOMETRY,
-                              "%s: last matrix row is %g %g %g %g, expected "
-                              "0 0 0 1",
-                              where, last[0], last[1], last[2], last[3]);
-    }
-    double det = 0.0;
-    double dev = orthonormal_deviation(m, &det);
-    if (type == RERT_REG_MATRIX_RIGID &&
-        (dev > tolerance || fabs(det - 1.0) > tolerance)) {
-        return rert_error_set(err, RERT_ERR_GEOMETRY,
-                              "%s: RIGID matrix is not a rotation: largest "
-                              "|R^T R - I| element %.3g, det %.6g, expected "
-                              "within %.3g of orthonormal with det 1",
-                              where, dev, det, tolerance);
-    }
-    RertMat4 inverse;
-    if (!rert_mat4_invert(err, *m, &inverse)) {
-        rert_error_prefix(err, "%s", where);
-        return false;
-    }
-    return true;
 }
 
 /* The single item of a Pre/Post DeformationMatrixRegistrationSequence. */
@@ -150,20 +50,8 @@ static bool read_matrix_sequence(RertError *err,
         return rert_error_set(err, RERT_ERR_PARSE,
                               "%s has %zu items, expected exactly 1", where, n);
     }
-    const RertDataset *mi = rert_dataset_item(item, tag, 0);
-    double v[16];
-    if (!rert_dataset_get_doubles(err, mi, TAG_MATRIX, v, 16)) {
-        rert_error_prefix(err,
-                          "%s: FrameOfReferenceTransformationMatrix "
-                          "(3006,00C6), expected 16 values",
-                          where);
-        return false;
-    }
-    for (int i = 0; i < 16; i++) {
-        m->m[i / 4][i % 4] = v[i];
-    }
-    return parse_type(err, mi, where, type) &&
-           check_matrix(err, m, *type, tolerance, where);
+    return reg_matrix_item_read(err, rert_dataset_item(item, tag, 0), true,
+                                tolerance, where, m, type);
 }
 
 /* Grid geometry of one DeformableRegistrationGridSequence item. */
@@ -351,17 +239,11 @@ static bool read_header(RertError *err,
                         const RertDataset *ds,
                         RertDeformableRegistration *reg)
 {
-    char sop_class[RERT_UID_SIZE];
-    rert_dataset_get_string_or(ds, TAG_SOP_CLASS_UID, sop_class,
-                               sizeof sop_class, "");
-    if (strcmp(sop_class, RERT_DREG_SOP_CLASS_UID) != 0) {
-        return rert_error_set(err, RERT_ERR_UNSUPPORTED,
-                              "SOPClassUID (0008,0016) is '%s', expected "
-                              "Deformable Spatial Registration %s",
-                              sop_class, RERT_DREG_SOP_CLASS_UID);
+    if (!reg_read_sop(err, ds, RERT_DREG_SOP_CLASS_UID,
+                      "Deformable Spatial Registration",
+                      reg->sop_instance_uid)) {
+        return false;
     }
-    rert_dataset_get_string_or(ds, TAG_SOP_INSTANCE_UID, reg->sop_instance_uid,
-                               sizeof reg->sop_instance_uid, "");
     if (!rert_dataset_get_string(err, ds, TAG_FRAME_OF_REFERENCE_UID, 0,
                                  reg->frame_of_reference_uid,
                                  sizeof reg->frame_of_reference_uid) ||
@@ -585,13 +467,10 @@ static bool unknown_frame(RertError *err,
                           const RertDeformableRegistration *reg,
                           const char *uid)
 {
-    char list[RERT_ERROR_MESSAGE_SIZE];
+    char list[RERT_ERROR_MESSAGE_SIZE] = "";
     size_t used = 0;
-    list[0] = '\0';
-    for (size_t i = 0; i < reg->item_count && used + 1 < sizeof list; i++) {
-        int n = snprintf(list + used, sizeof list - used, "%s%s",
-                         i > 0 ? ", " : "", reg->items[i].source_frame_uid);
-        used += n > 0 ? (size_t)n : 0;
+    for (size_t i = 0; i < reg->item_count; i++) {
+        reg_uid_list_add(list, &used, i == 0, reg->items[i].source_frame_uid);
     }
     return rert_error_set(err, RERT_ERR_INVALID_ARG,
                           "Deformable Spatial Registration %s has no item for "

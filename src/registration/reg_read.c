@@ -13,19 +13,7 @@
 
 #include "internal.h"
 
-#define TAG_SOP_CLASS_UID RERT_TAG(0x0008, 0x0016)
-#define TAG_SOP_INSTANCE_UID RERT_TAG(0x0008, 0x0018)
 #define TAG_PATIENT_ID RERT_TAG(0x0010, 0x0020)
-#define TAG_FRAME_OF_REFERENCE_UID RERT_TAG(0x0020, 0x0052)
-#define TAG_REFERENCED_IMAGE_SEQUENCE RERT_TAG(0x0008, 0x1140)
-#define TAG_REGISTRATION_SEQUENCE RERT_TAG(0x0070, 0x0308)
-#define TAG_MATRIX_REGISTRATION_SEQUENCE RERT_TAG(0x0070, 0x0309)
-#define TAG_MATRIX_SEQUENCE RERT_TAG(0x0070, 0x030A)
-#define TAG_MATRIX_TYPE RERT_TAG(0x0070, 0x030C)
-#define TAG_MATRIX RERT_TAG(0x3006, 0x00C6)
-
-/* Last row 0 0 0 1 within this (DS text). */
-#define LAST_ROW_TOLERANCE 1e-6
 
 const char *rert_reg_matrix_type_name(RertRegMatrixType type)
 {
@@ -47,116 +35,6 @@ RertRegReadOptions rert_reg_read_options_default(void)
     o.allow_non_rigid = false;
     o.orthonormal_tolerance = 1e-4;
     return o;
-}
-
-static bool parse_type(RertError *err,
-                       const RertDataset *item,
-                       const char *where,
-                       RertRegMatrixType *out)
-{
-    char text[32];
-    if (!rert_dataset_get_string(err, item, TAG_MATRIX_TYPE, 0, text,
-                                 sizeof text)) {
-        rert_error_prefix(err, "%s", where);
-        return false;
-    }
-    for (int t = RERT_REG_MATRIX_RIGID; t <= RERT_REG_MATRIX_AFFINE; t++) {
-        if (strcmp(text, rert_reg_matrix_type_name((RertRegMatrixType)t)) ==
-            0) {
-            *out = (RertRegMatrixType)t;
-            return true;
-        }
-    }
-    return rert_error_set(err, RERT_ERR_PARSE,
-                          "%s: FrameOfReferenceTransformationMatrixType "
-                          "(0070,030C) is '%s', expected RIGID, RIGID_SCALE "
-                          "or AFFINE",
-                          where, text);
-}
-
-/* Largest |R^T R - I| element and det R of the upper 3x3. */
-static double orthonormal_deviation(const RertMat4 *m, double *det)
-{
-    double worst = 0.0;
-    for (int a = 0; a < 3; a++) {
-        for (int b = 0; b < 3; b++) {
-            double dot = 0.0;
-            for (int r = 0; r < 3; r++) {
-                dot += m->m[r][a] * m->m[r][b];
-            }
-            double d = fabs(dot - (a == b ? 1.0 : 0.0));
-            worst = d > worst ? d : worst;
-        }
-    }
-    const double(*r)[4] = m->m;
-    *det = r[0][0] * (r[1][1] * r[2][2] - r[1][2] * r[2][1]) -
-           r[0][1] * (r[1][0] * r[2][2] - r[1][2] * r[2][0]) +
-           r[0][2] * (r[1][0] * r[2][1] - r[1][1] * r[2][0]);
-    return worst;
-}
-
-static bool check_matrix(RertError *err,
-                         const RertMat4 *m,
-                         RertRegMatrixType type,
-                         const RertRegReadOptions *o,
-                         const char *where)
-{
-    const double *last = m->m[3];
-    if (fabs(last[0]) > LAST_ROW_TOLERANCE ||
-        fabs(last[1]) > LAST_ROW_TOLERANCE ||
-        fabs(last[2]) > LAST_ROW_TOLERANCE ||
-        fabs(last[3] - 1.0) > LAST_ROW_TOLERANCE) {
-        return rert_error_set(err, RERT_ERR_GEOMETRY,
-                              "%s: last matrix row is %g %g %g %g, expected "
-                              "0 0 0 1",
-                              where, last[0], last[1], last[2], last[3]);
-    }
-    if (type != RERT_REG_MATRIX_RIGID && !o->allow_non_rigid) {
-        return rert_error_set(err, RERT_ERR_UNSUPPORTED,
-                              "%s: matrix type %s, only RIGID is accepted "
-                              "(allow_non_rigid is off)",
-                              where, rert_reg_matrix_type_name(type));
-    }
-    double det = 0.0;
-    double dev = orthonormal_deviation(m, &det);
-    if (type == RERT_REG_MATRIX_RIGID &&
-        (dev > o->orthonormal_tolerance ||
-         fabs(det - 1.0) > o->orthonormal_tolerance)) {
-        return rert_error_set(err, RERT_ERR_GEOMETRY,
-                              "%s: RIGID matrix is not a rotation: largest "
-                              "|R^T R - I| element %.3g, det %.6g, expected "
-                              "within %.3g of orthonormal with det 1",
-                              where, dev, det, o->orthonormal_tolerance);
-    }
-    RertMat4 inverse;
-    if (!rert_mat4_invert(err, *m, &inverse)) {
-        rert_error_prefix(err, "%s", where);
-        return false;
-    }
-    return true;
-}
-
-/* One MatrixSequence item: 16 DS values, row-major, and its type. */
-static bool read_matrix(RertError *err,
-                        const RertDataset *item,
-                        const RertRegReadOptions *o,
-                        const char *where,
-                        RertMat4 *m,
-                        RertRegMatrixType *type)
-{
-    double v[16];
-    if (!rert_dataset_get_doubles(err, item, TAG_MATRIX, v, 16)) {
-        rert_error_prefix(err,
-                          "%s: FrameOfReferenceTransformationMatrix "
-                          "(3006,00C6), expected 16 values",
-                          where);
-        return false;
-    }
-    for (int i = 0; i < 16; i++) {
-        m->m[i / 4][i % 4] = v[i];
-    }
-    return parse_type(err, item, where, type) &&
-           check_matrix(err, m, *type, o, where);
 }
 
 /* C.20.2.1.1: the item order is the multiplication order, the first item
@@ -195,8 +73,10 @@ static bool read_item_matrices(RertError *err,
                  index + 1, k + 1);
         RertMat4 m;
         RertRegMatrixType type = RERT_REG_MATRIX_RIGID;
-        if (!read_matrix(err, rert_dataset_item(mr, TAG_MATRIX_SEQUENCE, k), o,
-                         where, &m, &type)) {
+        if (!reg_matrix_item_read(err,
+                                  rert_dataset_item(mr, TAG_MATRIX_SEQUENCE, k),
+                                  o->allow_non_rigid, o->orthonormal_tolerance,
+                                  where, &m, &type)) {
             return false;
         }
         total = rert_mat4_multiply(m, total);
@@ -206,7 +86,8 @@ static bool read_item_matrices(RertError *err,
     frame->matrix_count = count;
     snprintf(where, sizeof where, "RegistrationSequence item %zu (composed)",
              index + 1);
-    return check_matrix(err, &total, frame->type, o, where);
+    return reg_matrix_check(err, &total, frame->type, o->allow_non_rigid,
+                            o->orthonormal_tolerance, where);
 }
 
 static bool same_matrix(const RertMat4 *a, const RertMat4 *b)
@@ -291,17 +172,10 @@ static bool read_item(RertError *err,
 static bool
 read_header(RertError *err, const RertDataset *ds, RertSpatialRegistration *reg)
 {
-    char sop_class[RERT_UID_SIZE];
-    rert_dataset_get_string_or(ds, TAG_SOP_CLASS_UID, sop_class,
-                               sizeof sop_class, "");
-    if (strcmp(sop_class, REG_SOP_CLASS_UID) != 0) {
-        return rert_error_set(err, RERT_ERR_UNSUPPORTED,
-                              "SOPClassUID (0008,0016) is '%s', expected "
-                              "Spatial Registration %s",
-                              sop_class, REG_SOP_CLASS_UID);
+    if (!reg_read_sop(err, ds, REG_SOP_CLASS_UID, "Spatial Registration",
+                      reg->sop_instance_uid)) {
+        return false;
     }
-    rert_dataset_get_string_or(ds, TAG_SOP_INSTANCE_UID, reg->sop_instance_uid,
-                               sizeof reg->sop_instance_uid, "");
     rert_dataset_get_string_or(ds, TAG_PATIENT_ID, reg->patient_id,
                                sizeof reg->patient_id, "");
     if (!rert_dataset_get_string(err, ds, TAG_FRAME_OF_REFERENCE_UID, 0,
@@ -394,14 +268,11 @@ static bool unknown_frame(RertError *err,
                           const char *role,
                           const char *uid)
 {
-    char list[RERT_ERROR_MESSAGE_SIZE];
+    char list[RERT_ERROR_MESSAGE_SIZE] = "";
     size_t used = 0;
-    list[0] = '\0';
-    for (size_t i = 0; i < reg->frame_count && used + 1 < sizeof list; i++) {
-        int n =
-            snprintf(list + used, sizeof list - used, "%s%s", i > 0 ? ", " : "",
-                     reg->frames[i].frame_of_reference_uid);
-        used += n > 0 ? (size_t)n : 0;
+    for (size_t i = 0; i < reg->frame_count; i++) {
+        reg_uid_list_add(list, &used, i == 0,
+                         reg->frames[i].frame_of_reference_uid);
     }
     return rert_error_set(err, RERT_ERR_INVALID_ARG,
                           "Spatial Registration %s does not register the %s "

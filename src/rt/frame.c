@@ -325,6 +325,29 @@ bool rt_name_equal(const char *a, const char *b)
     return true;
 }
 
+/* Recursion depth is bounded by @p depth (with rt_dataset_copy_into). */
+// NOLINTNEXTLINE(misc-no-recursion)
+bool rt_element_copy_into(RertError *err,
+                          RertDataset *dst,
+                          const RertElement *el,
+                          size_t depth)
+{
+    uint32_t tag = rert_element_tag(el);
+    if (strcmp(rert_element_vr(el), "SQ") != 0) {
+        return rert_dataset_set_bytes(err, dst, tag, rert_element_vr(el),
+                                      rert_element_value(el),
+                                      rert_element_length(el));
+    }
+    for (size_t k = 0; k < rert_element_item_count(el); k++) {
+        RertDataset *item = rert_dataset_add_item(err, dst, tag);
+        if (item == NULL ||
+            !rt_dataset_copy_into(err, item, rert_element_item(el, k), depth)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Recursion depth is bounded by @p depth. */
 // NOLINTNEXTLINE(misc-no-recursion)
 bool rt_dataset_copy_into(RertError *err,
@@ -337,23 +360,9 @@ bool rt_dataset_copy_into(RertError *err,
                               "sequence nesting too deep to copy");
     }
     for (size_t i = 0; i < rert_dataset_count(src); i++) {
-        const RertElement *el = rert_dataset_element_at(src, i);
-        uint32_t tag = rert_element_tag(el);
-        if (strcmp(rert_element_vr(el), "SQ") != 0) {
-            if (!rert_dataset_set_bytes(err, dst, tag, rert_element_vr(el),
-                                        rert_element_value(el),
-                                        rert_element_length(el))) {
-                return false;
-            }
-            continue;
-        }
-        for (size_t k = 0; k < rert_element_item_count(el); k++) {
-            RertDataset *item = rert_dataset_add_item(err, dst, tag);
-            if (item == NULL ||
-                !rt_dataset_copy_into(err, item, rert_element_item(el, k),
-                                      depth - 1)) {
-                return false;
-            }
+        if (!rt_element_copy_into(err, dst, rert_dataset_element_at(src, i),
+                                  depth - 1)) {
+            return false;
         }
     }
     return true;

@@ -105,5 +105,11 @@ bool rt_dataset_copy_into(RertError *err,
                           RertDataset *dst,
                           const RertDataset *src,
                           size_t depth);
+/* Copy element @p el (a sequence with its items, each copied with
+ * rt_dataset_copy_into() and @p depth) into @p dst. */
+bool rt_element_copy_into(RertError *err,
+                          RertDataset *dst,
+                          const RertElement *el,
+                          size_t depth);
 
 #endif

@@ -3,7 +3,6 @@
  * DoseGridScaling that keeps every voxel within half a scaling step. */
 #include <math.h>
 #include <string.h>
-#include <time.h>
 
 #include <rert/core.h>
 #include <rert/dicom.h>
@@ -46,69 +45,19 @@ static bool summation_needs_plan(const char *type)
     return false;
 }
 
-/* Attributes kept from the source (type 2 ones written empty when the
- * source lacks them). */
-static const struct {
-    uint32_t tag;
-    const char *vr;
-} kept[] = {
-    {RERT_TAG(0x0008, 0x0005), "CS"}, /* SpecificCharacterSet */
-    {RERT_TAG(0x0008, 0x0020), "DA"}, /* StudyDate */
-    {RERT_TAG(0x0008, 0x0030), "TM"}, /* StudyTime */
-    {RERT_TAG(0x0008, 0x0050), "SH"}, /* AccessionNumber */
-    {RERT_TAG(0x0008, 0x0090), "PN"}, /* ReferringPhysicianName */
-    {RERT_TAG(0x0010, 0x0010), "PN"}, /* PatientName */
-    {RERT_TAG(0x0010, 0x0020), "LO"}, /* PatientID */
-    {RERT_TAG(0x0010, 0x0030), "DA"}, /* PatientBirthDate */
-    {RERT_TAG(0x0010, 0x0040), "CS"}, /* PatientSex */
-    {RERT_TAG(0x0020, 0x0010), "SH"}, /* StudyID */
-    {RERT_TAG(0x0020, 0x1040), "LO"}, /* PositionReferenceIndicator */
-};
-
-static bool
-copy_kept(RertError *err, RertDataset *ds, const RertDataset *source)
+/* FrameOfReferenceUID: the options', else the source's. */
+static bool frame_uid(RertError *err,
+                      const RertDoseWriteOptions *o,
+                      char frame[RERT_UID_SIZE])
 {
-    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
-        const RertElement *el =
-            source != NULL ? rert_dataset_find(source, kept[i].tag) : NULL;
-        const void *value = el != NULL ? rert_element_value(el) : NULL;
-        size_t length = el != NULL ? rert_element_length(el) : 0;
-        if (!rert_dataset_set_bytes(err, ds, kept[i].tag, kept[i].vr, value,
-                                    length)) {
-            return false;
-        }
-    }
-    return true;
-}
-
-static bool set_text(RertError *err,
-                     RertDataset *ds,
-                     uint32_t tag,
-                     const char *vr,
-                     const char *value)
-{
-    return rert_dataset_set_string(err, ds, tag, vr,
-                                   value != NULL ? value : "");
-}
-
-static bool set_uids(RertError *err,
-                     RertDataset *ds,
-                     const RertDoseWriteOptions *o,
-                     RertDoseWriteReport *rep)
-{
-    char study[RERT_UID_SIZE];
-    char frame[RERT_UID_SIZE];
-    study[0] = '\0';
     frame[0] = '\0';
     if (o->source != NULL) {
-        rt_string_or_empty(o->source, TAG_STUDY_INSTANCE_UID, study,
-                           sizeof study);
         rt_string_or_empty(o->source, TAG_FRAME_OF_REFERENCE_UID, frame,
-                           sizeof frame);
+                           RERT_UID_SIZE);
     }
     if (o->frame_of_reference_uid != NULL) {
         size_t n = strlen(o->frame_of_reference_uid);
-        if (n >= sizeof frame) {
+        if (n >= RERT_UID_SIZE) {
             return rert_error_set(err, RERT_ERR_INVALID_ARG,
                                   "frame of reference UID is %zu characters,"
                                   " expected at most 64",
@@ -122,51 +71,43 @@ static bool set_uids(RertError *err,
                               "one in the options or a source data set "
                               "with (0020,0052))");
     }
-    if ((study[0] == '\0' && !rert_uid_generate(err, study)) ||
-        !rert_uid_generate(err, rep->sop_instance_uid) ||
-        !rert_uid_generate(err, rep->series_instance_uid)) {
-        return false;
-    }
-    return set_text(err, ds, TAG_STUDY_INSTANCE_UID, "UI", study) &&
-           set_text(err, ds, TAG_FRAME_OF_REFERENCE_UID, "UI", frame) &&
-           set_text(err, ds, TAG_SOP_INSTANCE_UID, "UI",
-                    rep->sop_instance_uid) &&
-           set_text(err, ds, TAG_SERIES_INSTANCE_UID, "UI",
-                    rep->series_instance_uid) &&
-           set_text(err, ds, TAG_SOP_CLASS_UID, "UI", RERT_SOP_RTDOSE);
+    return true;
 }
 
-static bool
-set_header(RertError *err, RertDataset *ds, const RertDoseWriteOptions *o)
+/* Patient, General Study, RT Series, Frame of Reference, General
+ * Equipment and SOP Common, with the source's names copied as bytes in its
+ * character set (ISO_IR 100 when it names none). */
+static bool set_header(RertError *err,
+                       RertDataset *ds,
+                       const RertDoseWriteOptions *o,
+                       RertDoseWriteReport *rep)
 {
-    char date[16] = "";
-    char clock[16] = "";
-    time_t now = time(NULL);
-    struct tm tm_now;
-    if (localtime_r(&now, &tm_now) != NULL) {
-        (void)strftime(date, sizeof date, "%Y%m%d", &tm_now);
-        (void)strftime(clock, sizeof clock, "%H%M%S", &tm_now);
+    char frame[RERT_UID_SIZE];
+    if (!frame_uid(err, o, frame)) {
+        return false;
     }
-    long one = 1;
-    /* Kept names are copied as bytes with the source's character set
-     * (copy_kept); ISO_IR 100 (Latin-1) when the source names none. */
-    return (rert_dataset_has(ds, TAG_SPECIFIC_CHARSET) ||
-            set_text(err, ds, TAG_SPECIFIC_CHARSET, "CS", "ISO_IR 100")) &&
-           set_text(err, ds, RERT_TAG(0x0008, 0x0012), "DA", date) &&
-           set_text(err, ds, RERT_TAG(0x0008, 0x0013), "TM", clock) &&
-           set_text(err, ds, RERT_TAG(0x0008, 0x0023), "DA", date) &&
-           set_text(err, ds, RERT_TAG(0x0008, 0x0033), "TM", clock) &&
-           set_text(err, ds, TAG_MODALITY, "CS", "RTDOSE") &&
-           set_text(err, ds, RERT_TAG(0x0008, 0x0070), "LO", "rert") &&
-           set_text(err, ds, RERT_TAG(0x0008, 0x1070), "PN", "") &&
-           set_text(err, ds, RERT_TAG(0x0008, 0x1090), "LO", "rert") &&
-           set_text(err, ds, RERT_TAG(0x0018, 0x1020), "LO", rert_version()) &&
-           (o->series_description == NULL ||
-            set_text(err, ds, TAG_SERIES_DESCRIPTION, "LO",
-                     o->series_description)) &&
-           rert_dataset_set_is(err, ds, RERT_TAG(0x0020, 0x0011),
-                               &o->series_number, 1) &&
-           rert_dataset_set_is(err, ds, RERT_TAG(0x0020, 0x0013), &one, 1);
+    RertDicomObjectSpec spec = {
+        .sop_class_uid = RERT_SOP_RTDOSE,
+        .modality = "RTDOSE",
+        .series_number = o->series_number,
+        .series_description = o->series_description,
+        .source = o->source,
+        .frame_of_reference_uid = frame,
+    };
+    RertDicomNewInstance instance;
+    if (!rert_dicom_set_common_modules(err, ds, &spec, &instance)) {
+        return false;
+    }
+    memcpy(rep->sop_instance_uid, instance.sop_instance_uid, RERT_UID_SIZE);
+    memcpy(rep->series_instance_uid, instance.series_instance_uid,
+           RERT_UID_SIZE);
+    return rert_dataset_set_text(err, ds, RERT_TAG(0x0008, 0x0023), "DA",
+                                 instance.date) &&
+           rert_dataset_set_text(err, ds, RERT_TAG(0x0008, 0x0033), "TM",
+                                 instance.time) &&
+           rert_dataset_set_text(err, ds, RERT_TAG(0x0008, 0x1070), "PN", "") &&
+           rert_dataset_set_text(err, ds, RERT_TAG(0x0008, 0x1090), "LO",
+                                 "rert");
 }
 
 static bool
@@ -222,17 +163,21 @@ set_pixel_module(RertError *err, RertDataset *ds, const RertDoseWriteOptions *o)
     uint16_t bits = (uint16_t)o->bits_allocated;
     uint16_t high = (uint16_t)(bits - 1u);
     return rert_dataset_set_u16(err, ds, TAG_SAMPLES_PER_PIXEL, &one, 1) &&
-           set_text(err, ds, RERT_TAG(0x0028, 0x0004), "CS", "MONOCHROME2") &&
+           rert_dataset_set_text(err, ds, RERT_TAG(0x0028, 0x0004), "CS",
+                                 "MONOCHROME2") &&
            rert_dataset_set_u16(err, ds, TAG_BITS_ALLOCATED, &bits, 1) &&
            rert_dataset_set_u16(err, ds, TAG_BITS_STORED, &bits, 1) &&
            rert_dataset_set_u16(err, ds, RERT_TAG(0x0028, 0x0102), &high, 1) &&
            rert_dataset_set_u16(err, ds, TAG_PIXEL_REPRESENTATION, &zero, 1) &&
-           set_text(err, ds, RERT_TAG(0x3004, 0x0002), "CS", "GY") &&
-           set_text(err, ds, RERT_TAG(0x3004, 0x0004), "CS",
-                    rert_dose_type_name(o->dose_type)) &&
+           rert_dataset_set_text(err, ds, RERT_TAG(0x3004, 0x0002), "CS",
+                                 "GY") &&
+           rert_dataset_set_text(err, ds, RERT_TAG(0x3004, 0x0004), "CS",
+                                 rert_dose_type_name(o->dose_type)) &&
            (o->comment == NULL ||
-            set_text(err, ds, RERT_TAG(0x3004, 0x0006), "LO", o->comment)) &&
-           set_text(err, ds, RERT_TAG(0x3004, 0x000A), "CS", o->summation_type);
+            rert_dataset_set_text(err, ds, RERT_TAG(0x3004, 0x0006), "LO",
+                                  o->comment)) &&
+           rert_dataset_set_text(err, ds, RERT_TAG(0x3004, 0x000A), "CS",
+                                 o->summation_type);
 }
 
 static bool add_plan_item(RertError *err, RertDataset *ds, const char *uid)
@@ -240,9 +185,10 @@ static bool add_plan_item(RertError *err, RertDataset *ds, const char *uid)
     RertDataset *item =
         rert_dataset_add_item(err, ds, TAG_REFERENCED_RT_PLAN_SEQ);
     return item != NULL &&
-           set_text(err, item, TAG_REFERENCED_SOP_CLASS_UID, "UI",
-                    RERT_SOP_RTPLAN) &&
-           set_text(err, item, TAG_REFERENCED_SOP_INSTANCE_UID, "UI", uid);
+           rert_dataset_set_text(err, item, TAG_REFERENCED_SOP_CLASS_UID, "UI",
+                                 RERT_SOP_RTPLAN) &&
+           rert_dataset_set_text(err, item, TAG_REFERENCED_SOP_INSTANCE_UID,
+                                 "UI", uid);
 }
 
 static bool set_plan_references(RertError *err,
@@ -394,8 +340,7 @@ RertDataset *rert_dose_build_dataset(RertError *err,
     if (ds == NULL) {
         return NULL;
     }
-    if (!copy_kept(err, ds, o.source) || !set_uids(err, ds, &o, rep) ||
-        !set_header(err, ds, &o) ||
+    if (!set_header(err, ds, &o, rep) ||
         !set_plane(err, ds, rert_volume_geometry(dose_gy)) ||
         !set_pixel_module(err, ds, &o) || !set_plan_references(err, ds, &o) ||
         !set_pixels(err, ds, dose_gy, o.bits_allocated, rep)) {

@@ -4,7 +4,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include <rert/core.h>
 #include <rert/dicom.h>
@@ -39,7 +38,6 @@
 #define TAG_INTERPRETED_TYPE RERT_TAG(0x3006, 0x00A4)
 #define TAG_ROI_INTERPRETER RERT_TAG(0x3006, 0x00A6)
 #define TAG_APPROVAL_STATUS RERT_TAG(0x300E, 0x0002)
-#define TAG_POSITION_REFERENCE RERT_TAG(0x0020, 0x1040)
 /* Retired Detached Study Management SOP class: what RT Referenced Study
  * items conventionally name (PS3.3 C.8.8.5). */
 #define STUDY_COMPONENT_CLASS "1.2.840.10008.3.1.2.3.1"
@@ -52,16 +50,6 @@ RertStructureSetWriteOptions rert_structure_set_write_options_default(void)
     memset(&o, 0, sizeof o);
     o.series_number = 1;
     return o;
-}
-
-static bool set_text(RertError *err,
-                     RertDataset *ds,
-                     uint32_t tag,
-                     const char *vr,
-                     const char *value)
-{
-    return rert_dataset_set_string(err, ds, tag, vr,
-                                   value != NULL ? value : "");
 }
 
 /* ---- validation */
@@ -249,118 +237,65 @@ static bool assign_numbers(RertError *err,
 
 /* ---- header attributes */
 
-/* Attributes copied from the source of a new set (type 2 ones written
- * empty when absent). */
-static const struct {
-    uint32_t tag;
-    const char *vr;
-} kept[] = {
-    {RERT_TAG(0x0008, 0x0005), "CS"}, /* SpecificCharacterSet */
-    {RERT_TAG(0x0008, 0x0020), "DA"}, /* StudyDate */
-    {RERT_TAG(0x0008, 0x0030), "TM"}, /* StudyTime */
-    {RERT_TAG(0x0008, 0x0050), "SH"}, /* AccessionNumber */
-    {RERT_TAG(0x0008, 0x0090), "PN"}, /* ReferringPhysicianName */
-    {RERT_TAG(0x0010, 0x0010), "PN"}, /* PatientName */
-    {RERT_TAG(0x0010, 0x0020), "LO"}, /* PatientID */
-    {RERT_TAG(0x0010, 0x0030), "DA"}, /* PatientBirthDate */
-    {RERT_TAG(0x0010, 0x0040), "CS"}, /* PatientSex */
-    {RERT_TAG(0x0020, 0x0010), "SH"}, /* StudyID */
-};
+/* Patient, General Study, RT Series, General Equipment and SOP Common
+ * attributes of a new set. */
+static bool set_new_header(RertError *err,
+                           RertDataset *ds,
+                           const RertStructureSetWriteOptions *o,
+                           RertDicomNewInstance *instance)
+{
+    RertDicomObjectSpec spec = {
+        .sop_class_uid = RERT_SOP_RTSTRUCT,
+        .modality = "RTSTRUCT",
+        .series_number = o->series_number,
+        .source = o->source,
+    };
+    return rert_dicom_set_common_modules(err, ds, &spec, instance) &&
+           rert_dataset_set_text(err, ds, RERT_TAG(0x0008, 0x1070), "PN", "") &&
+           rert_dataset_set_text(err, ds, RERT_TAG(0x0008, 0x1090), "LO",
+                                 "rert") &&
+           rert_dataset_set_text(err, ds, TAG_STRUCTURE_SET_LABEL, "SH",
+                                 "RERT");
+}
 
+/* The set to extend as a new SOP instance in a new series; an approved
+ * set is no longer the one that was reviewed. */
 static bool
-copy_kept(RertError *err, RertDataset *ds, const RertDataset *source)
+renew_existing(RertError *err, RertDataset *ds, RertDicomNewInstance *instance)
 {
-    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
-        const RertElement *el =
-            source != NULL ? rert_dataset_find(source, kept[i].tag) : NULL;
-        const void *value = el != NULL ? rert_element_value(el) : NULL;
-        size_t length = el != NULL ? rert_element_length(el) : 0;
-        if (!rert_dataset_set_bytes(err, ds, kept[i].tag, kept[i].vr, value,
-                                    length)) {
-            return false;
-        }
-    }
-    return true;
-}
-
-static void now_text(char date[16], char clock[16])
-{
-    date[0] = '\0';
-    clock[0] = '\0';
-    time_t now = time(NULL);
-    struct tm tm_now;
-    if (localtime_r(&now, &tm_now) != NULL) {
-        (void)strftime(date, 16, "%Y%m%d", &tm_now);
-        (void)strftime(clock, 16, "%H%M%S", &tm_now);
-    }
-}
-
-/* New UIDs, creation date and time, and the Approval status. */
-static bool set_instance(RertError *err,
-                         RertDataset *ds,
-                         const RertStructureSetWriteOptions *o,
-                         RertStructureSetWriteReport *rep)
-{
-    char date[16];
-    char clock[16];
-    now_text(date, clock);
-    if (!rert_uid_generate(err, rep->sop_instance_uid) ||
-        !rert_uid_generate(err, rep->series_instance_uid)) {
-        return false;
-    }
     if (rert_dataset_find(ds, TAG_APPROVAL_STATUS) != NULL) {
-        /* A changed set is no longer the one that was reviewed. */
         rert_dataset_remove(ds, RERT_TAG(0x300E, 0x0004));
         rert_dataset_remove(ds, RERT_TAG(0x300E, 0x0005));
         rert_dataset_remove(ds, RERT_TAG(0x300E, 0x0008));
-        if (!set_text(err, ds, TAG_APPROVAL_STATUS, "CS", "UNAPPROVED")) {
+        if (!rert_dataset_set_text(err, ds, TAG_APPROVAL_STATUS, "CS",
+                                   "UNAPPROVED")) {
             return false;
         }
     }
-    return set_text(err, ds, TAG_SOP_CLASS_UID, "UI", RERT_SOP_RTSTRUCT) &&
-           set_text(err, ds, TAG_SOP_INSTANCE_UID, "UI",
-                    rep->sop_instance_uid) &&
-           set_text(err, ds, TAG_SERIES_INSTANCE_UID, "UI",
-                    rep->series_instance_uid) &&
-           set_text(err, ds, RERT_TAG(0x0008, 0x0012), "DA", date) &&
-           set_text(err, ds, RERT_TAG(0x0008, 0x0013), "TM", clock) &&
-           set_text(err, ds, TAG_STRUCTURE_SET_DATE, "DA", date) &&
-           set_text(err, ds, TAG_STRUCTURE_SET_TIME, "TM", clock) &&
-           (o->series_description == NULL ||
-            set_text(err, ds, TAG_SERIES_DESCRIPTION, "LO",
-                     o->series_description)) &&
-           (o->label == NULL ||
-            set_text(err, ds, TAG_STRUCTURE_SET_LABEL, "SH", o->label));
+    return rert_dicom_set_new_instance(err, ds, RERT_SOP_RTSTRUCT, instance);
 }
 
-/* Patient, study, RT series, equipment and structure set attributes of a
- * new set. */
-static bool set_new_header(RertError *err,
-                           RertDataset *ds,
-                           const RertStructureSetWriteOptions *o)
+/* Structure set date and time (those of the new instance), label and
+ * series description. */
+static bool set_instance(RertError *err,
+                         RertDataset *ds,
+                         const RertStructureSetWriteOptions *o,
+                         const RertDicomNewInstance *instance,
+                         RertStructureSetWriteReport *rep)
 {
-    char study[RERT_UID_SIZE] = "";
-    if (o->source != NULL) {
-        rt_string_or_empty(o->source, TAG_STUDY_INSTANCE_UID, study,
-                           sizeof study);
-    }
-    if (study[0] == '\0' && !rert_uid_generate(err, study)) {
-        return false;
-    }
-    long one = 1;
-    return copy_kept(err, ds, o->source) &&
-           (rert_dataset_has(ds, TAG_SPECIFIC_CHARSET) ||
-            set_text(err, ds, TAG_SPECIFIC_CHARSET, "CS", "ISO_IR 100")) &&
-           set_text(err, ds, TAG_STUDY_INSTANCE_UID, "UI", study) &&
-           set_text(err, ds, TAG_MODALITY, "CS", "RTSTRUCT") &&
-           set_text(err, ds, RERT_TAG(0x0008, 0x0070), "LO", "rert") &&
-           set_text(err, ds, RERT_TAG(0x0008, 0x1070), "PN", "") &&
-           set_text(err, ds, RERT_TAG(0x0008, 0x1090), "LO", "rert") &&
-           set_text(err, ds, RERT_TAG(0x0018, 0x1020), "LO", rert_version()) &&
-           rert_dataset_set_is(err, ds, RERT_TAG(0x0020, 0x0011),
-                               &o->series_number, 1) &&
-           rert_dataset_set_is(err, ds, RERT_TAG(0x0020, 0x0013), &one, 1) &&
-           set_text(err, ds, TAG_STRUCTURE_SET_LABEL, "SH", "RERT");
+    memcpy(rep->sop_instance_uid, instance->sop_instance_uid, RERT_UID_SIZE);
+    memcpy(rep->series_instance_uid, instance->series_instance_uid,
+           RERT_UID_SIZE);
+    return rert_dataset_set_text(err, ds, TAG_STRUCTURE_SET_DATE, "DA",
+                                 instance->date) &&
+           rert_dataset_set_text(err, ds, TAG_STRUCTURE_SET_TIME, "TM",
+                                 instance->time) &&
+           (o->series_description == NULL ||
+            rert_dataset_set_text(err, ds, TAG_SERIES_DESCRIPTION, "LO",
+                                  o->series_description)) &&
+           (o->label == NULL ||
+            rert_dataset_set_text(err, ds, TAG_STRUCTURE_SET_LABEL, "SH",
+                                  o->label));
 }
 
 /* FrameOfReferenceUID of the new ROIs. */
@@ -401,28 +336,6 @@ static bool frame_uid(RertError *err,
     return true;
 }
 
-/* Frame of Reference module (C.7.4.1), which dicom3tools expects in the RT
- * Structure Set IOD: kept when the existing set has one. */
-static bool set_frame_module(RertError *err,
-                             RertDataset *ds,
-                             const RertStructureSetWriteOptions *o,
-                             const char *frame)
-{
-    if (!rert_dataset_has(ds, TAG_FRAME_OF_REFERENCE_UID) &&
-        !set_text(err, ds, TAG_FRAME_OF_REFERENCE_UID, "UI", frame)) {
-        return false;
-    }
-    if (rert_dataset_find(ds, TAG_POSITION_REFERENCE) != NULL) {
-        return true;
-    }
-    char indicator[RERT_RT_LO_SIZE] = "";
-    if (o->source != NULL) {
-        rt_string_or_empty(o->source, TAG_POSITION_REFERENCE, indicator,
-                           sizeof indicator);
-    }
-    return set_text(err, ds, TAG_POSITION_REFERENCE, "LO", indicator);
-}
-
 /* ---- ReferencedFrameOfReferenceSequence merge */
 
 /* Copy every element of @p src except @p skip into @p dst. */
@@ -433,25 +346,9 @@ static bool copy_except(RertError *err,
 {
     for (size_t i = 0; i < rert_dataset_count(src); i++) {
         const RertElement *el = rert_dataset_element_at(src, i);
-        uint32_t tag = rert_element_tag(el);
-        if (tag == skip) {
-            continue;
-        }
-        if (strcmp(rert_element_vr(el), "SQ") != 0) {
-            if (!rert_dataset_set_bytes(err, dst, tag, rert_element_vr(el),
-                                        rert_element_value(el),
-                                        rert_element_length(el))) {
-                return false;
-            }
-            continue;
-        }
-        for (size_t k = 0; k < rert_element_item_count(el); k++) {
-            RertDataset *item = rert_dataset_add_item(err, dst, tag);
-            if (item == NULL ||
-                !rt_dataset_copy_into(err, item, rert_element_item(el, k),
-                                      COPY_DEPTH)) {
-                return false;
-            }
+        if (rert_element_tag(el) != skip &&
+            !rt_element_copy_into(err, dst, el, COPY_DEPTH)) {
+            return false;
         }
     }
     return true;
@@ -472,8 +369,10 @@ static bool add_image(RertError *err,
     RertDataset *item =
         rert_dataset_add_item(err, parent, TAG_CONTOUR_IMAGE_SEQ);
     return item != NULL &&
-           set_text(err, item, TAG_REFERENCED_SOP_CLASS_UID, "UI", sop_class) &&
-           set_text(err, item, TAG_REFERENCED_SOP_INSTANCE_UID, "UI", uid);
+           rert_dataset_set_text(err, item, TAG_REFERENCED_SOP_CLASS_UID, "UI",
+                                 sop_class) &&
+           rert_dataset_set_text(err, item, TAG_REFERENCED_SOP_INSTANCE_UID,
+                                 "UI", uid);
 }
 
 /* A series item: the images of @p old (if any) plus those of @p img not
@@ -486,8 +385,9 @@ static bool build_series(RertError *err,
     if (old != NULL && !copy_except(err, series, old, 0)) {
         return false;
     }
-    if (old == NULL && !set_text(err, series, TAG_SERIES_INSTANCE_UID, "UI",
-                                 img->series_instance_uid)) {
+    if (old == NULL &&
+        !rert_dataset_set_text(err, series, TAG_SERIES_INSTANCE_UID, "UI",
+                               img->series_instance_uid)) {
         return false;
     }
     size_t n_old =
@@ -517,10 +417,11 @@ static bool build_study(RertError *err,
     if (old != NULL && !copy_except(err, study, old, TAG_REF_SERIES_SEQ)) {
         return false;
     }
-    if (old == NULL && (!set_text(err, study, TAG_REFERENCED_SOP_CLASS_UID,
-                                  "UI", STUDY_COMPONENT_CLASS) ||
-                        !set_text(err, study, TAG_REFERENCED_SOP_INSTANCE_UID,
-                                  "UI", img->study_instance_uid))) {
+    if (old == NULL &&
+        (!rert_dataset_set_text(err, study, TAG_REFERENCED_SOP_CLASS_UID, "UI",
+                                STUDY_COMPONENT_CLASS) ||
+         !rert_dataset_set_text(err, study, TAG_REFERENCED_SOP_INSTANCE_UID,
+                                "UI", img->study_instance_uid))) {
         return false;
     }
     bool merged = false;
@@ -556,9 +457,9 @@ static bool build_frame(RertError *err,
                         const char *uid,
                         const RertStructureSetImageRef *img)
 {
-    if (old != NULL
-            ? !copy_except(err, frame, old, TAG_REF_STUDY_SEQ)
-            : !set_text(err, frame, TAG_FRAME_OF_REFERENCE_UID, "UI", uid)) {
+    if (old != NULL ? !copy_except(err, frame, old, TAG_REF_STUDY_SEQ)
+                    : !rert_dataset_set_text(
+                          err, frame, TAG_FRAME_OF_REFERENCE_UID, "UI", uid)) {
         return false;
     }
     size_t n =
@@ -727,7 +628,8 @@ static bool add_contour(RertError *err,
     }
     long count = (long)poly->count;
     bool ok = rert_dataset_set_is(err, item, TAG_CONTOUR_NUMBER, &number, 1) &&
-              set_text(err, item, TAG_CONTOUR_TYPE, "CS", "CLOSED_PLANAR") &&
+              rert_dataset_set_text(err, item, TAG_CONTOUR_TYPE, "CS",
+                                    "CLOSED_PLANAR") &&
               rert_dataset_set_is(err, item, TAG_CONTOUR_POINTS, &count, 1) &&
               rert_dataset_set_ds(err, item, TAG_CONTOUR_DATA, values, n);
     rert_free(values);
@@ -749,13 +651,16 @@ add_roi(RertError *err, RoiContext *c, const RertRoiWriteSpec *r, long number)
     RertDataset *ss = rert_dataset_add_item(err, c->ds, TAG_SS_ROI_SEQ);
     if (ss == NULL ||
         !rert_dataset_set_is(err, ss, TAG_ROI_NUMBER, &number, 1) ||
-        !set_text(err, ss, TAG_ROI_FRAME_UID, "UI", c->frame_uid) ||
-        !set_text(err, ss, TAG_ROI_NAME, "LO", r->name) ||
+        !rert_dataset_set_text(err, ss, TAG_ROI_FRAME_UID, "UI",
+                               c->frame_uid) ||
+        !rert_dataset_set_text(err, ss, TAG_ROI_NAME, "LO", r->name) ||
         (r->description != NULL &&
-         !set_text(err, ss, TAG_ROI_DESCRIPTION, "ST", r->description)) ||
-        !set_text(err, ss, TAG_ROI_ALGORITHM, "CS",
-                  r->generation_algorithm != NULL ? r->generation_algorithm
-                                                  : "AUTOMATIC")) {
+         !rert_dataset_set_text(err, ss, TAG_ROI_DESCRIPTION, "ST",
+                                r->description)) ||
+        !rert_dataset_set_text(err, ss, TAG_ROI_ALGORITHM, "CS",
+                               r->generation_algorithm != NULL
+                                   ? r->generation_algorithm
+                                   : "AUTOMATIC")) {
         return false;
     }
     RertDataset *rc = rert_dataset_add_item(err, c->ds, TAG_ROI_CONTOUR_SEQ);
@@ -783,32 +688,40 @@ add_roi(RertError *err, RoiContext *c, const RertRoiWriteSpec *r, long number)
            rert_dataset_set_is(err, obs, TAG_OBSERVATION_NUMBER, &observation,
                                1) &&
            rert_dataset_set_is(err, obs, TAG_REF_ROI_NUMBER, &number, 1) &&
-           set_text(err, obs, TAG_INTERPRETED_TYPE, "CS",
-                    r->interpreted_type) &&
-           set_text(err, obs, TAG_ROI_INTERPRETER, "PN", "");
+           rert_dataset_set_text(err, obs, TAG_INTERPRETED_TYPE, "CS",
+                                 r->interpreted_type) &&
+           rert_dataset_set_text(err, obs, TAG_ROI_INTERPRETER, "PN", "");
 }
 
 /* ---- assembly */
 
+/* A new set, or a copy of the one to extend, as a new SOP instance with
+ * its header attributes. */
 static RertDataset *start_dataset(RertError *err,
-                                  const RertStructureSetWriteOptions *o)
+                                  const RertStructureSetWriteOptions *o,
+                                  RertStructureSetWriteReport *rep)
 {
-    if (o->existing == NULL) {
-        RertDataset *ds = rert_dataset_create(err);
-        if (ds != NULL && !set_new_header(err, ds, o)) {
-            rert_dataset_destroy(ds);
-            return NULL;
-        }
-        return ds;
-    }
-    if (rert_rt_object_kind(o->existing) != RERT_RT_OBJECT_RTSTRUCT ||
-        !rert_dataset_has(o->existing, TAG_SS_ROI_SEQ)) {
+    if (o->existing != NULL &&
+        (rert_rt_object_kind(o->existing) != RERT_RT_OBJECT_RTSTRUCT ||
+         !rert_dataset_has(o->existing, TAG_SS_ROI_SEQ))) {
         rert_error_set(err, RERT_ERR_INVALID_ARG,
                        "the data set to extend is not an RT Structure Set "
                        "with a StructureSetROISequence (3006,0020)");
         return NULL;
     }
-    return rert_dataset_clone_except(err, o->existing, TAG_PIXEL_DATA);
+    RertDataset *ds =
+        o->existing == NULL
+            ? rert_dataset_create(err)
+            : rert_dataset_clone_except(err, o->existing, TAG_PIXEL_DATA);
+    RertDicomNewInstance instance;
+    if (ds != NULL &&
+        !((o->existing == NULL ? set_new_header(err, ds, o, &instance)
+                               : renew_existing(err, ds, &instance)) &&
+          set_instance(err, ds, o, &instance, rep))) {
+        rert_dataset_destroy(ds);
+        return NULL;
+    }
+    return ds;
 }
 
 static bool fill(RertError *err,
@@ -820,8 +733,8 @@ static bool fill(RertError *err,
                  RertStructureSetWriteReport *rep)
 {
     char frame[RERT_UID_SIZE];
-    if (!frame_uid(err, o, frame) || !set_instance(err, ds, o, rep) ||
-        !set_frame_module(err, ds, o, frame) ||
+    if (!frame_uid(err, o, frame) ||
+        !rert_dicom_set_frame_of_reference(err, ds, frame, o->source) ||
         !set_references(err, ds, o->existing, frame, o->images)) {
         return false;
     }
@@ -866,7 +779,7 @@ rert_structure_set_build_dataset(RertError *err,
     RertDataset *ds = NULL;
     if (numbers != NULL &&
         assign_numbers(err, rois, count, o.existing, numbers)) {
-        ds = start_dataset(err, &o);
+        ds = start_dataset(err, &o, rep);
     }
     if (ds != NULL && !fill(err, ds, rois, count, &o, numbers, rep)) {
         rert_dataset_destroy(ds);

@@ -66,3 +66,29 @@ const char *rert_test_tmpdir(void)
     }
     return path;
 }
+
+void rert_test_dciodvfy(const char *path)
+{
+    if (access("/usr/bin/dciodvfy", X_OK) != 0) {
+        print_message("  dciodvfy not installed: IOD check skipped\n");
+        return;
+    }
+    char command[4200];
+    (void)snprintf(command, sizeof command, "/usr/bin/dciodvfy '%s' 2>&1",
+                   path);
+    FILE *p = popen(command, "r");
+    assert_non_null(p);
+    char line[4096];
+    int errors = 0;
+    while (fgets(line, sizeof line, p) != NULL) {
+        if (strstr(line, "Error") != NULL) {
+            print_error("dciodvfy: %s", line);
+            errors++;
+        } else if (strstr(line, "Warning") != NULL) {
+            print_message("  dciodvfy: %s", line);
+        }
+    }
+    int status = pclose(p);
+    assert_int_equal(errors, 0);
+    assert_true(status != -1);
+}

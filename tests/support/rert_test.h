@@ -36,4 +36,9 @@ const char *rert_test_require_shared_data(void);
 /* A fresh empty temporary folder for this test process (made once). */
 const char *rert_test_tmpdir(void);
 
+/* Check the DICOM file at @p path with dicom3tools' /usr/bin/dciodvfy:
+ * fail on any line naming an "Error" (warnings are printed). Prints a
+ * message and checks nothing when dciodvfy is not installed. */
+void rert_test_dciodvfy(const char *path);
+
 #endif

@@ -956,34 +956,6 @@ static void test_contour_holes(void **state)
 
 /* ---- RT Structure Set writer */
 
-static size_t tool_errors(const char *command)
-{
-    FILE *p = popen(command, "r");
-    assert_non_null(p);
-    char line[4096];
-    size_t errors = 0;
-    while (fgets(line, sizeof line, p) != NULL) {
-        if (strncmp(line, "Error", 5) == 0) {
-            print_error("%s", line);
-            errors++;
-        }
-    }
-    (void)pclose(p);
-    return errors;
-}
-
-static void dciodvfy_clean(const char *path)
-{
-    if (access("/usr/bin/dciodvfy", X_OK) != 0) {
-        print_message("[ SKIP     ] /usr/bin/dciodvfy is not installed\n");
-        return;
-    }
-    char command[1200];
-    (void)snprintf(command, sizeof command, "/usr/bin/dciodvfy '%s' 2>&1",
-                   path);
-    assert_int_equal(tool_errors(command), 0);
-}
-
 static void test_rtstruct_write(void **state)
 {
     (void)state;
@@ -1029,7 +1001,7 @@ static void test_rtstruct_write(void **state)
     assert_int_equal(rep.first_number, 1);
     assert_int_equal(rep.contour_count, ball.count + box.count);
     assert_int_equal(rep.linked_contours, ball.count + box.count);
-    dciodvfy_clean(path);
+    rert_test_dciodvfy(path);
 
     RertStructureSet *ss = rert_structure_set_load(&err, path, NULL);
     assert_non_null(ss);
@@ -1073,7 +1045,7 @@ static void test_rtstruct_write(void **state)
     (void)snprintf(path2, sizeof path2, "%s/RS_added.dcm", rert_test_tmpdir());
     assert_true(rert_structure_set_save(&err, path2, &add, 1, &o2, &rep));
     assert_int_equal(rep.first_number, 3);
-    dciodvfy_clean(path2);
+    rert_test_dciodvfy(path2);
     RertStructureSet *ss2 = rert_structure_set_load(&err, path2, NULL);
     assert_non_null(ss2);
     assert_int_equal(rert_structure_set_roi_count(ss2), 3);

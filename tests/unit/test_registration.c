@@ -381,32 +381,6 @@ static void test_rigid_errors(void **state)
 
 /* ---- DICOM Spatial Registration */
 
-/* Run dciodvfy on @p path when it is installed; fail on any "Error". */
-static void verify_with_dciodvfy(const char *path)
-{
-    if (access("/usr/bin/dciodvfy", X_OK) != 0) {
-        print_message("  dciodvfy not installed: IOD check skipped\n");
-        return;
-    }
-    char command[1024];
-    snprintf(command, sizeof command, "/usr/bin/dciodvfy '%s' 2>&1", path);
-    FILE *p = popen(command, "r");
-    assert_non_null(p);
-    char line[1024];
-    int errors = 0;
-    while (fgets(line, sizeof line, p) != NULL) {
-        if (strstr(line, "Error") != NULL) {
-            print_error("dciodvfy: %s", line);
-            errors++;
-        } else if (strstr(line, "Warning") != NULL) {
-            print_message("  dciodvfy: %s", line);
-        }
-    }
-    int status = pclose(p);
-    assert_int_equal(errors, 0);
-    assert_true(status != -1);
-}
-
 static void expect_matrix_near(RertMat4 a, RertMat4 b, double tol)
 {
     for (int r = 0; r < 4; r++) {
@@ -458,7 +432,7 @@ static void test_reg_round_trip(void **state)
         print_error("%s\n", err.message);
         fail();
     }
-    verify_with_dciodvfy(path);
+    rert_test_dciodvfy(path);
     RertSpatialRegistration reg;
     assert_true(rert_reg_load(&err, path, NULL, &reg));
     assert_string_equal(reg.sop_instance_uid, uid);
@@ -490,7 +464,7 @@ static void test_reg_round_trip(void **state)
     o.moving.instance_count = 0;
     snprintf(path, sizeof path, "%s/reg_no_images.dcm", rert_test_tmpdir());
     assert_true(rert_reg_save(&err, path, &o, NULL));
-    verify_with_dciodvfy(path);
+    rert_test_dciodvfy(path);
     assert_true(rert_reg_load(&err, path, NULL, &reg));
     assert_true(rert_reg_matrix(&err, &reg, REF_FOR, MOV_FOR, &m));
     expect_matrix_near(m, o.reference_to_moving, 1e-9);
@@ -681,7 +655,7 @@ static void save_phantom_reg(RertImageSeries *const series[2], RertMat4 m)
         print_error("%s\n", err.message);
         fail();
     }
-    verify_with_dciodvfy(path);
+    rert_test_dciodvfy(path);
     RertSpatialRegistration reg;
     assert_true(rert_reg_load(&err, path, NULL, &reg));
     assert_string_equal(reg.patient_id, RERT_PHANTOM_DEFAULT_PATIENT_ID);
