@@ -12,7 +12,7 @@ repeat=${2:-3}
 py=/usr/bin/python3
 data=$(mktemp -d /tmp/rert-bench-XXXXXX)
 trap 'rm -rf "$data"' EXIT
-ninja -C "$build" bench/bench_io >/dev/null
+ninja -C "$build" bench/bench_io src/cli/rert >/dev/null
 echo "generating inputs in $data (pydicom)..." >&2
 $py bench/gen_data.py "$data"
 

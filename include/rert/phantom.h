@@ -10,7 +10,10 @@
  * +y posterior, +z superior). Course 2 shows the same anatomy moved by a
  * known rigid transform: the course-2 point x2 shows the anatomy at
  * x1 = R x2 + t, with R = Rz(rz) Ry(ry) Rx(rx) (rotations in degrees
- * about the patient x, y and z axes, applied x first) and t in mm. The
+ * about the patient x, y and z axes, applied x first) and t in mm.
+ * Optionally (deformation_mm > 0) the neck also shrinks between the
+ * courses, as with weight loss: then x1 = q + v(q), q = R x2 + t, with v
+ * the smooth radial field of rert_phantom_course2_to_course1_point(). The
  * evaluators below take a point in the named course's own patient
  * coordinates, so they answer for that course's images and dose.
  */
@@ -75,6 +78,11 @@ typedef struct RertPhantomOptions {
      * each. */
     double translation_mm[3];
     double rotation_deg[3];
+    /** Peak displacement (mm) of the smooth deformation between the
+     * courses (weight loss in the neck, see
+     * rert_phantom_course2_to_course1_point()); 0 (default) for none,
+     * at most 10. */
+    double deformation_mm;
     const char *patient_id;   /**< borrowed; "RERT-DEMO-001" */
     const char *patient_name; /**< borrowed; "Demo^Reirradiation" */
     RertPhantomCourse courses[RERT_PHANTOM_COURSES];
@@ -141,7 +149,10 @@ rert_phantom_structure_name(const RertPhantomOptions *options,
  * @p xyz to the surface of @p structure: negative inside, positive
  * outside, exact in the axial plane for circles and within a few percent
  * near the surface otherwise. The contours in the RT Structure Sets are
- * its zero level. @return NaN for an unknown course or structure, +inf
+ * its zero level. Course 2 evaluates the anatomy at the mapped point
+ * rert_phantom_course2_to_course1_point(), so with a deformation the
+ * zero level is the deformed surface and the values are course-1
+ * millimetres. @return NaN for an unknown course or structure, +inf
  * for a structure not in that course. @p options NULL means defaults.
  * Threads: safe.
  */
@@ -173,10 +184,65 @@ RERT_API double rert_phantom_dose_gy(const RertPhantomOptions *options,
 
 /**
  * The course-2 -> course-1 rigid transform x1 = M x2 (see the file
- * comment). Pure; @p options NULL means defaults. Threads: safe.
+ * comment); with a deformation (deformation_mm > 0) only its rigid part:
+ * rert_phantom_course2_to_course1_point() gives the full mapping. Pure;
+ * @p options NULL means defaults. Threads: safe.
  */
 RERT_API RertMat4
 rert_phantom_course2_to_course1(const RertPhantomOptions *options);
+
+/**
+ * The full course-2 -> course-1 mapping: the course-1 point x1 that shows
+ * the tissue seen at the course-2 patient point @p x2 (mm):
+ *
+ *     q  = R x2 + t                      (rert_phantom_course2_to_course1)
+ *     x1 = q + v(q),  v = d(rho, z) (qx, qy - yc(z), 0) / rho
+ *
+ * with yc(z) = 38 + 3 (z/90)^2 the spinal canal's axis (course-1 mm),
+ * rho = |(qx, qy - yc(qz))| the axial distance from it, and
+ *
+ *     d(rho, z) = A S((rho - 25) / 55) (1 - S((z - 30) / 30)),
+ *     S(s) = 6s^5 - 15s^4 + 10s^3 on [0, 1] (0 below, 1 above),
+ *
+ * A = deformation_mm. Course 2 is thinner: tissue within 25 mm of the
+ * canal (cord, canal, neural arch, most of the vertebral bodies) does not
+ * move, the anterior and lateral neck beyond 80 mm from it has shrunk by A
+ * towards it, and the field fades out between z = 30 and 60 mm (skull
+ * base and skull rigid). v has no z component and d grows with rho, so
+ * the map is one to one with Jacobian determinant
+ * (1 + dd/drho)(1 + d/rho), between 1 and about 1 + 0.05 A.
+ * With A = 0 this is exactly the rigid matrix. @p options NULL means
+ * defaults. Pure. Threads: safe.
+ */
+RERT_API RertVec3 rert_phantom_course2_to_course1_point(
+    const RertPhantomOptions *options, RertVec3 x2);
+
+/**
+ * Inverse of rert_phantom_course2_to_course1_point(): the course-2 point
+ * showing the tissue at course-1 point @p x1 (the radial equation is
+ * solved by safeguarded Newton iteration to about 1e-12 mm). Pure.
+ * Threads: safe.
+ */
+RERT_API RertVec3 rert_phantom_course1_to_course2_point(
+    const RertPhantomOptions *options, RertVec3 x1);
+
+/**
+ * Sample the exact course-2 -> course-1 displacement on @p grid (a
+ * course-2 grid): u(x2) = x1 - x2 at every voxel centre, 3 floats per
+ * voxel (x, y, z interleaved, voxels i fastest), the ITK/plastimatch
+ * convention with course 2 fixed and course 1 moving (the rigid part
+ * included), as rert_transform_create_field() and RertVectorField hold
+ * it. @p count is the number of floats at @p u.
+ * @return false with INVALID_ARG (NULL arguments, options out of range)
+ * or LIMIT (@p count below 3 x voxels, naming both).
+ * Ownership: none. Threads: safe; OpenMP over slices inside, results
+ * independent of the thread count.
+ */
+RERT_API bool rert_phantom_displacement_fill(RertError *err,
+                                             const RertPhantomOptions *options,
+                                             const RertGridGeometry *grid,
+                                             float *u,
+                                             size_t count);
 
 /**
  * Centre of the spinal cord's axial cross-section at height @p z_mm in
@@ -207,6 +273,7 @@ typedef struct RertPhantomTruth {
     RertMat4 course2_to_course1;
     double translation_mm[3];
     double rotation_deg[3];
+    double deformation_mm; /**< peak deformation (options) */
     RertPhantomCourseTruth courses[RERT_PHANTOM_COURSES];
     /** Over the spinal cord (one tissue point seen in both courses, inside
      * both CT z ranges): the highest summed physical dose, and the highest
@@ -215,6 +282,12 @@ typedef struct RertPhantomTruth {
     double cord_sum_physical_gy;
     double cord_sum_eqd2_gy;
     double cord_alpha_beta_gy;
+    /** D0.03cc of the same sums over the same cord points: the lowest
+     * value among the hottest 0.03 cc (240 points of the 0.5 mm search
+     * grid, 0.125 mm^3 each; the deformation leaves the cord's volume
+     * unchanged). */
+    double cord_sum_physical_d003cc_gy;
+    double cord_sum_eqd2_d003cc_gy;
     size_t file_count;  /**< files written */
     size_t total_bytes; /**< their total size */
 } RertPhantomTruth;

@@ -10,6 +10,9 @@
 
 #include "cli.h"
 
+/* Peak soft-tissue deformation of the demonstration case (mm). */
+#define RERT_DEMO_DEFORMATION_MM 5.0
+
 int cli_assess_case(const char *case_path,
                     const char *out_dir,
                     const char *data_dir,
@@ -23,7 +26,8 @@ static void usage(FILE *out)
         "Writes the built-in synthetic head-and-neck reirradiation case "
         "(docs/phantom.md)\nas real DICOM files into DIR/case (70 Gy/35 fx "
         "in 2023, 60 Gy/30 fx planned in\n2025, different frames of "
-        "reference), its case file DIR/case/case.yaml, and\nassesses it "
+        "reference, the neck shrunk by up to 5 mm), its case file "
+        "DIR/case/case.yaml, and\nassesses it "
         "into DIR/report (report.html, report.json, dvh.csv, RTDOSEs).\n\n"
         "  -o, --output DIR  default: rert-demo\n"
         "  --data DIR        constraint library folder\n"
@@ -54,6 +58,9 @@ static int run(const char *dir, const char *data)
     }
     RertPhantomOptions o = rert_phantom_options_default();
     o.overwrite = true;
+    /* The demonstration shows a deformable mapping: course 2's neck has
+     * shrunk (weight loss) by up to this much (docs/phantom.md). */
+    o.deformation_mm = RERT_DEMO_DEFORMATION_MM;
     RertPhantomTruth truth;
     if (!rert_phantom_write_case(&err, case_dir, &o, &truth) ||
         !rert_phantom_write_case_file(&err, case_file, &o)) {

@@ -13,13 +13,14 @@
 typedef struct Params {
     const char *out_dir;
     bool force;
+    double deform_mm;
 } Params;
 
 static void usage(FILE *out)
 {
     (void)fprintf(
         out,
-        "usage: rert phantom -o DIR [--force] [--quiet]\n\n"
+        "usage: rert phantom -o DIR [--deform MM] [--force] [--quiet]\n\n"
         "Writes a synthetic head-and-neck reirradiation case as DICOM "
         "files: two\ncourses of patient %s (70 Gy / 35 fx in 2023, "
         "60 Gy / 30 fx in 2025),\neach with a CT series, RTSTRUCT, RTPLAN "
@@ -27,19 +28,40 @@ static void usage(FILE *out)
         "known rigid transform. DIR/truth.json\nholds the ground truth "
         "(transform, UIDs, cord maximum doses).\n\n"
         "  -o, --output DIR  folder to create (its parent must exist)\n"
+        "  -d, --deform MM   course 2 also deformed: the neck shrinks by up "
+        "to MM\n"
+        "                    (0..10; default 0, rigid only)\n"
         "  -f, --force       write into a folder that is not empty "
         "(replaces\n"
         "                    course1/, course2/ and truth.json there)\n"
         "  -q, --quiet       no summary, no progress\n\n"
-        "example:\n"
-        "  rert phantom -o demo && rert info demo/course1\n",
+        "examples:\n"
+        "  rert phantom -o demo && rert info demo/course1\n"
+        "  rert phantom -o demo-deformed --deform 5\n",
         RERT_PHANTOM_DEFAULT_PATIENT_ID);
+}
+
+/* --deform MM: a number in 0..10. */
+static bool parse_deform(const char *arg, double *out)
+{
+    RertError err;
+    rert_error_clear(&err);
+    if (!rert_parse_double(&err, arg, strlen(arg), "--deform", out)) {
+        cli_error("phantom", "%s", err.message);
+        return false;
+    }
+    if (!(*out >= 0.0 && *out <= 10.0)) {
+        cli_error("phantom", "--deform is %s mm, expected 0..10", arg);
+        return false;
+    }
+    return true;
 }
 
 static int parse_args(int argc, char **argv, Params *p)
 {
     static const struct option options[] = {
         {"output", required_argument, NULL, 'o'},
+        {"deform", required_argument, NULL, 'd'},
         {"force", no_argument, NULL, 'f'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -47,10 +69,15 @@ static int parse_args(int argc, char **argv, Params *p)
     };
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:fqh", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:d:fqh", options, NULL)) != -1) {
         switch (c) {
         case 'o':
             p->out_dir = optarg;
+            break;
+        case 'd':
+            if (!parse_deform(optarg, &p->deform_mm)) {
+                return RERT_EXIT_USAGE;
+            }
             break;
         case 'f':
             p->force = true;
@@ -104,6 +131,11 @@ static void print_summary(const char *dir,
                  t->translation_mm[0], t->translation_mm[1],
                  t->translation_mm[2], t->rotation_deg[0], t->rotation_deg[1],
                  t->rotation_deg[2]);
+    if (t->deformation_mm > 0.0) {
+        (void)printf("  deformation: the neck shrinks by up to %.2f mm "
+                     "(docs/phantom.md)\n",
+                     t->deformation_mm);
+    }
 }
 
 int cmd_phantom(int argc, char **argv)
@@ -120,6 +152,7 @@ int cmd_phantom(int argc, char **argv)
     }
     RertPhantomOptions o = rert_phantom_options_default();
     o.overwrite = p.force;
+    o.deformation_mm = p.deform_mm;
     if (!cli_quiet && isatty(STDERR_FILENO)) {
         o.progress = progress;
     }

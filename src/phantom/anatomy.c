@@ -41,6 +41,7 @@ RertPhantomOptions rert_phantom_options_default(void)
     o.rotation_deg[0] = 2.0;
     o.rotation_deg[1] = 0.0;
     o.rotation_deg[2] = 3.0;
+    o.deformation_mm = 0.0;
     o.patient_id = RERT_PHANTOM_DEFAULT_PATIENT_ID;
     o.patient_name = RERT_PHANTOM_DEFAULT_PATIENT_NAME;
     o.courses[0].start_date = "20230109";
@@ -452,7 +453,7 @@ double rert_phantom_structure_sdf_mm(const RertPhantomOptions *options,
     }
     PhantomModel m;
     phantom_model_init(&m, options);
-    RertVec3 p = rert_mat4_apply_point(m.to_anatomy[course - 1], xyz);
+    RertVec3 p = phantom_to_anatomy(&m, course - 1, xyz);
     return phantom_sdf(course - 1, structure, p);
 }
 
@@ -465,7 +466,7 @@ double rert_phantom_hu(const RertPhantomOptions *options,
     }
     PhantomModel m;
     phantom_model_init(&m, options);
-    RertVec3 p = rert_mat4_apply_point(m.to_anatomy[course - 1], xyz);
+    RertVec3 p = phantom_to_anatomy(&m, course - 1, xyz);
     return phantom_hu(course - 1, p, m.options.ct_spacing_mm[0]);
 }
 
@@ -478,7 +479,7 @@ double rert_phantom_dose_gy(const RertPhantomOptions *options,
     }
     PhantomModel m;
     phantom_model_init(&m, options);
-    RertVec3 p = rert_mat4_apply_point(m.to_anatomy[course - 1], xyz);
+    RertVec3 p = phantom_to_anatomy(&m, course - 1, xyz);
     return phantom_dose(&m, course - 1, p);
 }
 

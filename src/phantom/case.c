@@ -109,7 +109,8 @@ bool rert_phantom_options_check(RertError *err, const RertPhantomOptions *o)
         check_range(err, "ct_spacing_mm[1]", o->ct_spacing_mm[1], 0.25, 10) &&
         check_range(err, "ct_spacing_mm[2]", o->ct_spacing_mm[2], 0.25, 10) &&
         check_range(err, "dose_grid_mm", o->dose_grid_mm, 1, 10) &&
-        check_range(err, "noise_hu", o->noise_hu, 0, 100);
+        check_range(err, "noise_hu", o->noise_hu, 0, 100) &&
+        check_range(err, "deformation_mm", o->deformation_mm, 0, 10);
     const char *axes[3] = {"x", "y", "z"};
     for (int a = 0; ok && a < 3; a++) {
         char field[32];
@@ -309,14 +310,37 @@ static bool json_point(RertError *err, RertStrbuf *sb, RertVec3 p)
     return json_vec(err, sb, v, 3);
 }
 
+/* The deformation's parameters (docs/phantom.md, "Deformation"). */
+static bool
+json_deformation(RertError *err, RertStrbuf *sb, const RertPhantomTruth *t)
+{
+    return rert_strbuf_printf(
+        err, sb,
+        "    \"deformation\": {\n"
+        "      \"model\": \"radial shrinkage towards the spinal canal axis "
+        "(weight loss)\",\n"
+        "      \"formula\": \"v(q) = d(rho, z) (qx, qy - yc(qz), 0) / rho, "
+        "yc(z) = 38 + 3 (z/90)^2, rho = |(qx, qy - yc(qz))|, d = peak_mm "
+        "S((rho - inner_radius_mm) / (outer_radius_mm - inner_radius_mm)) "
+        "(1 - S((qz - fade_z_mm[0]) / (fade_z_mm[1] - fade_z_mm[0]))), "
+        "S(s) = 6s^5 - 15s^4 + 10s^3 clamped to [0, 1]\",\n"
+        "      \"peak_mm\": %.10g,\n"
+        "      \"inner_radius_mm\": 25,\n"
+        "      \"outer_radius_mm\": 80,\n"
+        "      \"fade_z_mm\": [30, 60]\n    }",
+        t->deformation_mm);
+}
+
 static bool
 json_transform(RertError *err, RertStrbuf *sb, const RertPhantomTruth *t)
 {
     bool ok = rert_strbuf_puts(
         err, sb,
         "  \"course2_to_course1\": {\n"
-        "    \"description\": \"x1 = R x2 + t maps a course-2 patient point "
-        "(mm) to the course-1 point showing the same anatomy; R = Rz Ry Rx\",\n"
+        "    \"description\": \"x1 = q + v(q), q = R x2 + t, maps a course-2 "
+        "patient point (mm) to the course-1 point showing the same anatomy; "
+        "R = Rz Ry Rx; matrix is the rigid part [R t; 0 0 0 1], v the "
+        "deformation (zero when peak_mm is 0)\",\n"
         "    \"matrix\": [");
     for (int r = 0; ok && r < 4; r++) {
         ok = rert_strbuf_puts(err, sb, r == 0 ? "" : ", ") &&
@@ -326,6 +350,7 @@ json_transform(RertError *err, RertStrbuf *sb, const RertPhantomTruth *t)
            json_vec(err, sb, t->translation_mm, 3) &&
            rert_strbuf_puts(err, sb, ",\n    \"rotation_deg\": ") &&
            json_vec(err, sb, t->rotation_deg, 3) &&
+           rert_strbuf_puts(err, sb, ",\n") && json_deformation(err, sb, t) &&
            rert_strbuf_puts(err, sb, "\n  },\n");
 }
 
@@ -419,11 +444,15 @@ json_cumulative(RertError *err, RertStrbuf *sb, const RertPhantomTruth *t)
         "    \"description\": \"maximum over the spinal cord (same anatomy "
         "point in both courses, inside both CT ranges) of the summed "
         "physical dose, and of the summed LQ EQD2 with each course's own "
-        "fractions\",\n"
+        "fractions; D0.03cc: the lowest of the hottest 0.03 cc of the same "
+        "sums on a 0.5 mm grid\",\n"
         "    \"alpha_beta_gy\": %.10g,\n"
         "    \"physical_max_gy\": %.6f,\n"
-        "    \"eqd2_max_gy\": %.6f\n  },\n",
-        t->cord_alpha_beta_gy, t->cord_sum_physical_gy, t->cord_sum_eqd2_gy);
+        "    \"eqd2_max_gy\": %.6f,\n"
+        "    \"physical_d003cc_gy\": %.6f,\n"
+        "    \"eqd2_d003cc_gy\": %.6f\n  },\n",
+        t->cord_alpha_beta_gy, t->cord_sum_physical_gy, t->cord_sum_eqd2_gy,
+        t->cord_sum_physical_d003cc_gy, t->cord_sum_eqd2_d003cc_gy);
 }
 
 static bool write_truth(RertError *err,
@@ -465,7 +494,7 @@ static void course_truth(const PhantomModel *m,
     RertVec3 where;
     t->cord_max_gy = phantom_cord_max(m, f->c, lo, hi, &where);
     t->cord_max_course1_xyz_mm = where;
-    t->cord_max_xyz_mm = rert_mat4_apply_point(m->from_anatomy[f->c], where);
+    t->cord_max_xyz_mm = phantom_from_anatomy(m, f->c, where);
 }
 
 static bool write_course(RertError *err,
@@ -510,6 +539,7 @@ static bool write_all(RertError *err,
     memcpy(t->translation_mm, m->options.translation_mm,
            sizeof t->translation_mm);
     memcpy(t->rotation_deg, m->options.rotation_deg, sizeof t->rotation_deg);
+    t->deformation_mm = m->options.deformation_mm;
     for (unsigned c = 0; c < RERT_PHANTOM_COURSES; c++) {
         if (!phantom_course_init(err, m, c, &f[c]) ||
             !write_course(err, m, &f[c], tmp, &progress)) {
@@ -522,8 +552,12 @@ static bool write_all(RertError *err,
     double lo = f[0].ct.origin_mm[2];
     double hi = lo + (double)(f[0].ct.dims[2] - 1) * f[0].ct.spacing_mm[2];
     t->cord_alpha_beta_gy = CORD_AB_GY;
-    phantom_cord_sum_max(m, lo, hi, CORD_AB_GY, &t->cord_sum_physical_gy,
-                         &t->cord_sum_eqd2_gy);
+    PhantomCordSum sum;
+    phantom_cord_sum_max(m, lo, hi, CORD_AB_GY, &sum);
+    t->cord_sum_physical_gy = sum.physical_gy;
+    t->cord_sum_eqd2_gy = sum.eqd2_gy;
+    t->cord_sum_physical_d003cc_gy = sum.physical_d003cc_gy;
+    t->cord_sum_eqd2_d003cc_gy = sum.eqd2_d003cc_gy;
     char path[PATH_SIZE];
     struct stat st;
     if (!join(err, path, tmp, "truth.json") ||

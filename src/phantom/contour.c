@@ -89,7 +89,7 @@ static void sample(const PhantomModel *m,
             if (i > 0 && j > 0 && i + 1 < lat->nx && j + 1 < lat->ny) {
                 RertVec3 x = {lat->x0 + (double)i * lat->step,
                               lat->y0 + (double)j * lat->step, lat->z};
-                RertVec3 p = rert_mat4_apply_point(m->to_anatomy[c], x);
+                RertVec3 p = phantom_to_anatomy(m, c, x);
                 v = phantom_sdf(c, s, p);
             }
             values[j * lat->nx + i] = v;
@@ -339,10 +339,12 @@ static bool plane_bounds(const PhantomModel *m,
         bounds[2] = fmax(bounds[2], q.x);
         bounds[3] = fmax(bounds[3], q.y);
     }
-    bounds[0] = fmax(bounds[0], fov[0]);
-    bounds[1] = fmax(bounds[1], fov[1]);
-    bounds[2] = fmin(bounds[2], fov[2]);
-    bounds[3] = fmin(bounds[3], fov[3]);
+    /* The deformation moves no tissue further than its bound. */
+    double pad = phantom_deformation_bound(m, c);
+    bounds[0] = fmax(bounds[0] - pad, fov[0]);
+    bounds[1] = fmax(bounds[1] - pad, fov[1]);
+    bounds[2] = fmin(bounds[2] + pad, fov[2]);
+    bounds[3] = fmin(bounds[3] + pad, fov[3]);
     return bounds[0] < bounds[2] && bounds[1] < bounds[3];
 }
 

@@ -231,7 +231,7 @@ static void slice_pixels(const PhantomModel *m,
         for (size_t i = 0; i < g->dims[0]; i++) {
             RertVec3 ijk = {(double)i, (double)j, (double)k};
             RertVec3 x = rert_grid_ijk_to_xyz(g, ijk);
-            RertVec3 p = rert_mat4_apply_point(m->to_anatomy[f->c], x);
+            RertVec3 p = phantom_to_anatomy(m, f->c, x);
             size_t n = rert_grid_index(g, i, j, k);
             double hu = phantom_hu(f->c, p, blend) +
                         m->options.noise_hu * noise(seed, (uint64_t)n);

@@ -109,8 +109,9 @@ static bool write_course(RertError *err,
     if (ok && !planned) {
         ok = rert_strbuf_puts(
             err, sb,
-            "    # different frame of reference: registered automatically\n"
-            "    registration: {method: rigid_auto}\n"
+            "    # different frame of reference and a deformed neck:\n"
+            "    # rigid then deformable registration, automatically\n"
+            "    registration: {method: deformable_auto}\n"
             "    toxicity:\n"
             "      ctcae_version: \"5.0\"\n"
             "      events:\n"

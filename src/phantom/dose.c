@@ -80,7 +80,7 @@ within(const PhantomModel *m, unsigned c, RertVec3 p, double z_lo, double z_hi)
 {
     for (unsigned k = 0; k < RERT_PHANTOM_COURSES; k++) {
         if (k == c || c == RERT_PHANTOM_COURSES) {
-            double z = rert_mat4_apply_point(m->from_anatomy[k], p).z;
+            double z = phantom_from_anatomy(m, k, p).z;
             if (z < z_lo || z > z_hi) {
                 return false;
             }
@@ -147,10 +147,67 @@ double phantom_cord_max(const PhantomModel *m,
     return cm.max_gy;
 }
 
+/* The hottest 0.03 cc of the 0.5 mm search grid: 30 / 0.125 points. */
+#define D003_POINTS 240
+
+/* The D003_POINTS highest values seen, as a min-heap (top[0] lowest). */
+typedef struct TopValues {
+    double top[D003_POINTS];
+    size_t count;
+} TopValues;
+
+static void top_sift_down(TopValues *t, size_t i)
+{
+    for (;;) {
+        size_t low = i;
+        size_t l = 2 * i + 1;
+        size_t r = l + 1;
+        if (l < t->count && t->top[l] < t->top[low]) {
+            low = l;
+        }
+        if (r < t->count && t->top[r] < t->top[low]) {
+            low = r;
+        }
+        if (low == i) {
+            return;
+        }
+        double tmp = t->top[i];
+        t->top[i] = t->top[low];
+        t->top[low] = tmp;
+        i = low;
+    }
+}
+
+static void top_add(TopValues *t, double v)
+{
+    if (t->count < D003_POINTS) {
+        size_t i = t->count++;
+        t->top[i] = v;
+        while (i > 0 && t->top[(i - 1) / 2] > t->top[i]) {
+            size_t parent = (i - 1) / 2;
+            double tmp = t->top[i];
+            t->top[i] = t->top[parent];
+            t->top[parent] = tmp;
+            i = parent;
+        }
+    } else if (v > t->top[0]) {
+        t->top[0] = v;
+        top_sift_down(t, 0);
+    }
+}
+
+/* Lowest of the hottest 0.03 cc (0 when the cord has fewer points). */
+static double top_d003(const TopValues *t)
+{
+    return t->count == D003_POINTS ? t->top[0] : 0.0;
+}
+
 typedef struct CordSum {
     double ab_gy;
     double physical_gy;
     double eqd2_gy;
+    TopValues physical;
+    TopValues eqd2;
 } CordSum;
 
 static void cord_sum_visit(const PhantomModel *m, RertVec3 p, void *user)
@@ -171,19 +228,24 @@ static void cord_sum_visit(const PhantomModel *m, RertVec3 p, void *user)
     }
     cs->physical_gy = fmax(cs->physical_gy, physical);
     cs->eqd2_gy = fmax(cs->eqd2_gy, eqd2);
+    top_add(&cs->physical, physical);
+    top_add(&cs->eqd2, eqd2);
 }
 
 void phantom_cord_sum_max(const PhantomModel *m,
                           double z_lo,
                           double z_hi,
                           double ab_gy,
-                          double *physical_gy,
-                          double *eqd2_gy)
+                          PhantomCordSum *out)
 {
-    CordSum cs = {ab_gy, 0.0, 0.0};
+    CordSum cs;
+    memset(&cs, 0, sizeof cs);
+    cs.ab_gy = ab_gy;
     visit_cord(m, RERT_PHANTOM_COURSES, z_lo, z_hi, cord_sum_visit, &cs);
-    *physical_gy = cs.physical_gy;
-    *eqd2_gy = cs.eqd2_gy;
+    out->physical_gy = cs.physical_gy;
+    out->eqd2_gy = cs.eqd2_gy;
+    out->physical_d003cc_gy = top_d003(&cs.physical);
+    out->eqd2_d003cc_gy = top_d003(&cs.eqd2);
 }
 
 /* ---- the RT Dose grid and file */
@@ -211,6 +273,9 @@ static bool dose_grid(RertError *err,
         RertVec3 p = {(corner & 1) ? body.hi[0] : body.lo[0],
                       (corner & 2) ? body.hi[1] : body.lo[1],
                       (corner & 4) ? hi[2] + 40.0 : lo[2] - 40.0};
+        /* Rigid part only: the deformation moves course-2 tissue towards
+         * the canal's axis, which lies inside this box, so the deformed
+         * body stays inside the box's rigid image. */
         RertVec3 q = rert_mat4_apply_point(m->from_anatomy[f->c], p);
         bx[0] = fmin(bx[0], q.x);
         bx[1] = fmax(bx[1], q.x);
@@ -247,7 +312,7 @@ static void fill_dose(const PhantomModel *m, unsigned c, RertVolume *v)
             for (size_t i = 0; i < g->dims[0]; i++) {
                 RertVec3 ijk = {(double)i, (double)j, (double)k};
                 RertVec3 xyz = rert_grid_ijk_to_xyz(g, ijk);
-                RertVec3 p = rert_mat4_apply_point(m->to_anatomy[c], xyz);
+                RertVec3 p = phantom_to_anatomy(m, c, xyz);
                 data[rert_grid_index(g, i, j, k)] =
                     (float)phantom_dose(m, c, p);
             }

@@ -22,6 +22,17 @@ typedef struct PhantomModel {
 /* Fill @p m from @p o (NULL = defaults); no validation. */
 void phantom_model_init(PhantomModel *m, const RertPhantomOptions *o);
 
+/* ---- the course mappings (deform.c) */
+
+/* Anatomy (course-1) point shown at the course-index-@p c point @p x: the
+ * rigid matrix, then for course 2 the deformation. */
+RertVec3 phantom_to_anatomy(const PhantomModel *m, unsigned c, RertVec3 x);
+/* Inverse: the course-index-@p c point showing anatomy point @p p. */
+RertVec3 phantom_from_anatomy(const PhantomModel *m, unsigned c, RertVec3 p);
+/* Upper bound of the deformation's displacement in course index @p c
+ * (mm; 0 for course 1). */
+double phantom_deformation_bound(const PhantomModel *m, unsigned c);
+
 /* Signed distance-like value (mm, negative inside) of @p s for course
  * index @p c at the ANATOMY point @p p; +inf when not in that course. */
 double phantom_sdf(unsigned c, RertPhantomStructure s, RertVec3 p);
@@ -59,13 +70,18 @@ double phantom_cord_max(const PhantomModel *m,
                         double z_hi,
                         RertVec3 *where);
 /* Highest sum of both courses' doses (physical and EQD2 with alpha/beta
- * @p ab_gy) inside the cord, same search. */
+ * ab_gy) inside the cord, same search, and the D0.03cc of each sum. */
+typedef struct PhantomCordSum {
+    double physical_gy;
+    double eqd2_gy;
+    double physical_d003cc_gy;
+    double eqd2_d003cc_gy;
+} PhantomCordSum;
 void phantom_cord_sum_max(const PhantomModel *m,
                           double z_lo,
                           double z_hi,
                           double ab_gy,
-                          double *physical_gy,
-                          double *eqd2_gy);
+                          PhantomCordSum *out);
 
 /* ---- contours (contour.c) */
 

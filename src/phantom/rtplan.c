@@ -217,8 +217,7 @@ static bool build(RertError *err,
                    f->c + 1);
     double angles[MAX_BEAMS];
     size_t beams = beam_angles(f->c, angles);
-    RertVec3 iso = rert_mat4_apply_point(m->from_anatomy[f->c],
-                                         phantom_target_center(f->c));
+    RertVec3 iso = phantom_from_anatomy(m, f->c, phantom_target_center(f->c));
     iso.x = round(iso.x * 10.0) / 10.0;
     iso.y = round(iso.y * 10.0) / 10.0;
     iso.z = round(iso.z * 10.0) / 10.0;

@@ -42,6 +42,16 @@ def main():
         case = os.path.join(work, "case")
         r = run("phantom", "--quiet", "-o", case)
         check(r.returncode == 0, "phantom writes the case", r.stderr)
+        bent = os.path.join(work, "deformed")
+        r = run("phantom", "--deform", "11", "-o", bent)
+        check(r.returncode == 2 and "--deform" in r.stderr and not os.path.exists(bent),
+              "phantom --deform out of range: exit 2, nothing written")
+        r = run("phantom", "--quiet", "--deform", "4.5", "-o", bent)
+        with open(os.path.join(bent, "truth.json")) if r.returncode == 0 else open(os.devnull) as f:
+            peak = (json.loads(f.read() or "{}").get("course2_to_course1", {})
+                    .get("deformation", {}).get("peak_mm"))
+        check(r.returncode == 0 and peak == 4.5, "phantom --deform 4.5: truth.json peak_mm 4.5",
+              r.stderr)
         c1 = os.path.join(case, "course1")
         rd, rp, rs = (os.path.join(c1, f) for f in ("RD.dcm", "RP.dcm", "RS.dcm"))
 

@@ -6,7 +6,7 @@ computation (project issue 4, "particle courses"):
   dose: (a) RBE 1.1 constant, (b) McNamara 2015 variable RBE from an LETd
   map written here as an RTDOSE-like grid (LETd varying along x);
 - the cumulative spinal cord D0.03cc (EQD2, alpha/beta 2) of rert equals
-  NumPy's (same registration matrix as rert's report; RBE and EQD2 of
+  NumPy's (the generator's transform; RBE and EQD2 of
   trilinearly sampled physical dose at sub-millimetre cord samples) within
   1 Gy (rert converts on each course's own grid, then maps);
 - a proton course with a physical dose and no RBE handling is refused.
@@ -115,9 +115,10 @@ def main():
         demo = os.path.join(work, "demo")
         r = subprocess.run([RERT, "demo", "-q", "-o", demo], capture_output=True, text=True)
         check(r.returncode == 0, "rert demo", r.stderr)
-        with open(os.path.join(demo, "report/report.json")) as f:
-            matrix = [c for c in json.load(f)["courses"]
-                      if c["name"] == "course1"][0]["reference_to_course_matrix"]
+        # the cord lies in the part of the demo's anatomy that the
+        # deformation leaves alone: its correspondence is the rigid part
+        with open(os.path.join(demo, "case/truth.json")) as f:
+            matrix = json.load(f)["course2_to_course1"]["matrix"]
         out, _ = run_case(demo, "proton_constant", "    rbe: {model: constant, value: 1.1}\n",
                           (0, 1))
         ours, ref = cord_d003(out), independent(demo, matrix, None)

@@ -598,6 +598,9 @@ static void test_truth_json(void **state)
     }
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(tr, "translation_mm");
     rert_assert_near(cJSON_GetArrayItem(t, 2)->valuedouble, 4.5, 0, 0);
+    /* No deformation by default (test_phantom_deform.c tests one). */
+    const cJSON *def = cJSON_GetObjectItemCaseSensitive(tr, "deformation");
+    rert_assert_near(json_number(def, "peak_mm"), 0.0, 0, 0);
     const cJSON *courses = cJSON_GetObjectItemCaseSensitive(root, "courses");
     assert_int_equal(cJSON_GetArraySize(courses), 2);
     for (int c = 0; c < 2; c++) {
@@ -624,11 +627,116 @@ static void test_truth_json(void **state)
     rert_assert_near(json_number(sum, "eqd2_max_gy"),
                      case_truth.cord_sum_eqd2_gy, 1e-6, 0);
     rert_assert_near(json_number(sum, "alpha_beta_gy"), 2.0, 0, 0);
+    rert_assert_near(json_number(sum, "eqd2_d003cc_gy"),
+                     case_truth.cord_sum_eqd2_d003cc_gy, 1e-6, 0);
+    assert_true(case_truth.cord_sum_eqd2_d003cc_gy <
+                case_truth.cord_sum_eqd2_gy);
     /* EQD2 at alpha/beta 2 of doses below 2 Gy per fraction is below the
      * physical sum. */
     assert_true(case_truth.cord_sum_eqd2_gy > 0.5 * physical &&
                 case_truth.cord_sum_eqd2_gy < physical);
     cJSON_Delete(root);
+}
+
+/* ---- regression: the rigid case does not change */
+
+/* FNV-1a over @p size bytes, continuing from @p h. */
+static uint64_t fnv(uint64_t h, const void *data, size_t size)
+{
+    const unsigned char *b = data;
+    for (size_t i = 0; i < size; i++) {
+        h = (h ^ b[i]) * 0x100000001B3u;
+    }
+    return h;
+}
+
+#define FNV_START 0xCBF29CE484222325u
+
+static uint64_t hash_ct(unsigned course)
+{
+    RertImageSeries *s = load_ct(course);
+    const RertVolume *v = rert_image_series_volume(s);
+    uint64_t h =
+        fnv(FNV_START, rert_volume_data_const(v),
+            rert_grid_voxel_count(rert_volume_geometry(v)) * sizeof(float));
+    rert_image_series_destroy(s);
+    return h;
+}
+
+static uint64_t hash_dose(unsigned course)
+{
+    char path[600];
+    (void)snprintf(path, sizeof path, "%s/course%u/RD.dcm", case_dir, course);
+    RertError err;
+    RertDose *dose = rert_dose_load(&err, path, NULL);
+    assert_non_null(dose);
+    const RertVolume *v = rert_dose_volume(dose);
+    uint64_t h = fnv(FNV_START, rert_volume_geometry(v)->dims,
+                     sizeof rert_volume_geometry(v)->dims);
+    h = fnv(h, rert_volume_data_const(v),
+            rert_grid_voxel_count(rert_volume_geometry(v)) * sizeof(float));
+    rert_dose_destroy(dose);
+    return h;
+}
+
+static uint64_t hash_contours(unsigned course)
+{
+    char path[600];
+    RertStructureSet *ss = load_rs(course, path, sizeof path);
+    uint64_t h = FNV_START;
+    for (size_t r = 0; r < rert_structure_set_roi_count(ss); r++) {
+        const RertRoi *roi = rert_structure_set_roi_at(ss, r);
+        for (size_t c = 0; c < rert_roi_contour_count(roi); c++) {
+            RertPolygon p = rert_roi_contour(roi, c, NULL);
+            h = fnv(h, p.points_mm, p.count * sizeof *p.points_mm);
+        }
+    }
+    rert_structure_set_destroy(ss);
+    return h;
+}
+
+static uint64_t hash_truth(void)
+{
+    uint64_t h = FNV_START;
+    for (unsigned c = 0; c < RERT_PHANTOM_COURSES; c++) {
+        const RertPhantomCourseTruth *t = &case_truth.courses[c];
+        h = fnv(h, &t->cord_max_gy, sizeof t->cord_max_gy);
+        h = fnv(h, &t->cord_max_xyz_mm, sizeof t->cord_max_xyz_mm);
+        h = fnv(h, &t->cord_max_course1_xyz_mm,
+                sizeof t->cord_max_course1_xyz_mm);
+    }
+    h = fnv(h, &case_truth.cord_sum_physical_gy,
+            sizeof case_truth.cord_sum_physical_gy);
+    return fnv(h, &case_truth.cord_sum_eqd2_gy,
+               sizeof case_truth.cord_sum_eqd2_gy);
+}
+
+/* With the deformation off (the default) the case is bit for bit what it
+ * was before the deformation existed: checksums recorded then of the CT
+ * numbers, dose values and contour points as read back, and of the cord
+ * truth. */
+static void test_rigid_unchanged(void **state)
+{
+    (void)state;
+    const uint64_t got[7] = {hash_ct(1),   hash_ct(2),       hash_dose(1),
+                             hash_dose(2), hash_contours(1), hash_contours(2),
+                             hash_truth()};
+    static const uint64_t want[7] = {0xc0c7a25817aa6469u, 0x27a5736a0e28b4deu,
+                                     0x17f80728159cf453u, 0x774b9c674df8c3dau,
+                                     0x3104bb79c9e5ffbdu, 0x7984b12b4358cb0cu,
+                                     0xa8365a211c43e529u};
+    static const char *const what[7] = {"CT 1", "CT 2", "RD 1",      "RD 2",
+                                        "RS 1", "RS 2", "cord truth"};
+    bool same = true;
+    for (int i = 0; i < 7; i++) {
+        if (got[i] != want[i]) {
+            print_error("%s: checksum 0x%016llx, recorded 0x%016llx\n", what[i],
+                        (unsigned long long)got[i],
+                        (unsigned long long)want[i]);
+            same = false;
+        }
+    }
+    assert_true(same);
 }
 
 /* ---- folders and failures */
@@ -827,6 +935,7 @@ int main(void)
         cmocka_unit_test(test_doses),
         cmocka_unit_test(test_courses_differ),
         cmocka_unit_test(test_truth_json),
+        cmocka_unit_test(test_rigid_unchanged),
         cmocka_unit_test(test_non_empty_folder),
         cmocka_unit_test(test_bad_folders),
         cmocka_unit_test(test_failure_leaves_nothing),
