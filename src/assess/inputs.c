@@ -138,6 +138,32 @@ static bool course_fractions(RertError *err, Course *k)
     return true;
 }
 
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s);
+    size_t m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* A LETd map (keV/um): a MetaImage (.mha/.mhd) scalar image, or an
+ * RTDOSE-like grid whose values are LETd. */
+static RertVolume *load_let(RertError *err, const char *path)
+{
+    if (ends_with(path, ".mha") || ends_with(path, ".mhd")) {
+        RertLimits limits = rert_limits_default();
+        return rert_volume_load_metaimage(err, path, &limits);
+    }
+    RertDoseLoadOptions o = rert_dose_load_options_default();
+    o.relative_normalisation_gy = 1.0; /* LET grids carry no dose units */
+    RertDose *dose = rert_dose_load(err, path, &o);
+    if (dose == NULL) {
+        return NULL;
+    }
+    RertVolume *v = rert_volume_clone(err, rert_dose_volume(dose));
+    rert_dose_destroy(dose);
+    return v;
+}
+
 /* LET-based RBE: the LETd map (an RTDOSE-like grid whose values are LETd
  * in keV/um) is resampled onto the course's dose grid; a dose already
  * RBE-weighted with a constant by the planning system is divided by that
@@ -164,16 +190,14 @@ static bool let_model(RertError *err, Course *k, bool weighted)
         }
         k->rbe_divisor = r->value;
     }
-    RertDoseLoadOptions o = rert_dose_load_options_default();
-    o.relative_normalisation_gy = 1.0; /* LET grids carry no dose units */
-    RertDose *let = rert_dose_load(err, r->let_map, &o);
+    RertVolume *let = load_let(err, r->let_map);
     if (let == NULL) {
         return false;
     }
     k->let = rert_volume_resample(
-        err, rert_dose_volume(let),
-        rert_volume_geometry(rert_dose_volume(k->dose)), NULL, 0.0f, NULL);
-    rert_dose_destroy(let);
+        err, let, rert_volume_geometry(rert_dose_volume(k->dose)), NULL, 0.0f,
+        NULL);
+    rert_volume_destroy(let);
     (void)snprintf(k->rbe_note, sizeof k->rbe_note,
                    "variable RBE per voxel: %s from LETd map %s%s",
                    k->rbe_model->name, r->let_map,

@@ -66,6 +66,22 @@ def write_let(rd_path, out_path):
     return let
 
 
+def write_let_mha(let_ds, out_path):
+    """The same LETd grid as a MetaImage float volume."""
+    ipp = [float(v) for v in let_ds.ImagePositionPatient]
+    dy, dx = (float(v) for v in let_ds.PixelSpacing)
+    off = [float(v) for v in let_ds.GridFrameOffsetVector]
+    nz, ny, nx = int(let_ds.NumberOfFrames), int(let_ds.Rows), int(let_ds.Columns)
+    values = let_ds.pixel_array.astype(np.float64) * float(let_ds.DoseGridScaling)
+    header = ("ObjectType = Image\nNDims = 3\nBinaryData = True\nBinaryDataByteOrderMSB = False\n"
+              "TransformMatrix = 1 0 0 0 1 0 0 0 1\nOffset = %r %r %r\nElementSpacing = %r %r %r\n"
+              "DimSize = %d %d %d\nElementType = MET_FLOAT\nElementDataFile = LOCAL\n"
+              % (ipp[0], ipp[1], ipp[2], dx, dy, off[1] - off[0], nx, ny, nz))
+    with open(out_path, "wb") as f:
+        f.write(header.encode("ascii"))
+        f.write(values.astype("<f4").tobytes())
+
+
 def planned_as_proton(text, rbe_block):
     marker = "  - name: course2\n"
     head, tail = text.split(marker)
@@ -125,7 +141,8 @@ def main():
         check(abs(ours - ref) <= 1.0,
               "constant RBE 1.1: cord D0.03cc %.3f Gy vs NumPy %.3f Gy (<= 1 Gy)" % (ours, ref))
         let_path = os.path.join(demo, "case/course2/LET.dcm")
-        write_let(os.path.join(demo, "case/course2/RD.dcm"), let_path)
+        let_ds = write_let(os.path.join(demo, "case/course2/RD.dcm"), let_path)
+        write_let_mha(let_ds, os.path.join(demo, "case/course2/LET.mha"))
         out, _ = run_case(demo, "proton_mcnamara",
                           "    rbe: {model: mcnamara2015, let_map: course2/LET.dcm}\n", (0, 1))
         ours, ref = cord_d003(out), independent(demo, matrix, let_path)
@@ -135,6 +152,12 @@ def main():
         with open(os.path.join(out, "report.json")) as f:
             note = [c for c in json.load(f)["courses"] if c["name"] == "course2"][0]["rbe"]
         check("mcnamara2015" in note, "report states the RBE model applied: " + note)
+        out_mha, _ = run_case(demo, "proton_mcnamara_mha",
+                              "    rbe: {model: mcnamara2015, let_map: course2/LET.mha}\n",
+                              (0, 1))
+        check(abs(cord_d003(out_mha) - ours) <= 0.05,
+              "LETd from MetaImage gives the same cord D0.03cc (%.3f vs %.3f Gy)"
+              % (cord_d003(out_mha), ours))
         _, r = run_case(demo, "proton_no_rbe", "", (2, 4))
         check("rbe" in r.stderr.lower() or "RBE" in r.stderr,
               "physical proton dose without RBE handling is refused", r.stderr.strip()[:200])
