@@ -334,6 +334,7 @@ bool assess_write_html(RertError *err, const RertAssessment *a, const char *dir)
     H(constraints(err, &sb, a));
     H(budget(err, &sb, a));
     H(assess_selection_html(err, &sb, a));
+    H(assess_agreement_html(err, &sb, a));
     H(assess_html_figures(err, &sb, a));
     H(warnings(err, &sb, a));
     H(rert_strbuf_puts(err, &sb, "</body></html>\n"));

@@ -85,6 +85,14 @@ typedef struct Budget {
     RertBudgetResult band; /* with the upper-band prior dose */
 } Budget;
 
+/* A prior course's structure propagated onto the reference anatomy and
+ * compared with the planned contour. */
+typedef struct Agreement {
+    const Course *course;
+    const Roi *roi;
+    RertStructureAgreement stats;
+} Agreement;
+
 /** One measured metric: organ ROI x metric x alpha/beta. */
 typedef struct Measure {
     const Roi *roi;
@@ -141,6 +149,8 @@ struct RertAssessment {
     RertSelectionInput selection;
     RertScoreResult scores[RERT_SCORE_COUNT];
     RertChecklistResult checklist;
+    Agreement *agreements;
+    size_t agreement_count;
     RertStrbuf warnings; /* one per line */
     char *summary;
     char convention[32];
@@ -159,6 +169,14 @@ bool assess_recovery(RertError *err, RertAssessment *a);
 bool assess_measure(RertError *err, RertAssessment *a);
 bool assess_budget(RertError *err, RertAssessment *a);
 bool assess_classify(RertError *err, RertAssessment *a);
+/* agreement.c */
+bool assess_agreement(RertError *err, RertAssessment *a);
+bool assess_agreement_html(RertError *err,
+                           RertStrbuf *sb,
+                           const RertAssessment *a);
+bool assess_agreement_json(RertError *err,
+                           RertJsonWriter *w,
+                           const RertAssessment *a);
 /* select.c */
 bool assess_selection(RertError *err, RertAssessment *a);
 bool assess_selection_json(RertError *err,

@@ -348,6 +348,7 @@ static bool report_json(RertError *err, const RertAssessment *a, RertStrbuf *sb)
     (void)(json_classification(err, &w, a));
     (void)(json_items(err, &w, a));
     (void)(assess_selection_json(err, &w, a));
+    (void)assess_agreement_json(err, &w, a);
     (void)(json_warnings(err, &w, a));
     (void)(rert_json_object_end(err, &w));
     return rert_json_writer_finish(err, &w);

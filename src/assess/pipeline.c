@@ -88,6 +88,7 @@ void rert_assess_destroy(RertAssessment *a)
     rert_free(a->derived);
     rert_free(a->budgets);
     rert_free(a->answers);
+    rert_free(a->agreements);
     rert_volume_destroy(a->cumulative_map);
     rert_volume_destroy(a->prior_map);
     rert_volume_destroy(a->budget_total);
@@ -174,7 +175,7 @@ RertAssessment *rert_assess_run(RertError *err,
               assess_recovery(err, a) && sum_maps(err, a) &&
               assess_measure(err, a) && assess_budget(err, a) &&
               assess_classify(err, a) && assess_selection(err, a) &&
-              summarise(err, a);
+              assess_agreement(err, a) && summarise(err, a);
     if (!ok) {
         rert_error_prefix(err, "assessing %s", rert_case_name(c));
         rert_assess_destroy(a);

@@ -134,6 +134,10 @@ def check_registration(report, truth):
     check(report["classification"]["summation_level"] == "L4", "summation level L4 (deformable)")
     check(truth["course2_to_course1"]["deformation"]["peak_mm"] > 0,
           "the demo case has a deformation between courses")
+    cord = [g for g in report.get("registration_quality", []) if g["structure"] == "SpinalCord"]
+    check(len(cord) == 1 and cord[0]["dice"] > 0.9 and cord[0]["mean_surface_mm"] < 1.0,
+          "propagated cord vs drawn cord: Dice %.3f, mean surface distance %.2f mm"
+          % ((cord[0]["dice"], cord[0]["mean_surface_mm"]) if cord else (0, 0)))
 
 
 def check_cord(demo, truth):
