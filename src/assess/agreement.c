@@ -9,18 +9,6 @@
 
 #include "internal.h"
 
-static bool same_name(const char *x, const char *y)
-{
-    for (; *x != '\0' && *y != '\0'; x++, y++) {
-        char cx = *x >= 'A' && *x <= 'Z' ? (char)(*x - 'A' + 'a') : *x;
-        char cy = *y >= 'A' && *y <= 'Z' ? (char)(*y - 'A' + 'a') : *y;
-        if (cx != cy) {
-            return false;
-        }
-    }
-    return *x == *y;
-}
-
 /* The prior course's ROI drawn for the same structure as @p r. */
 static const RertRoi *
 prior_roi(const RertAssessment *a, const Course *k, const Roi *r)
@@ -32,7 +20,7 @@ prior_roi(const RertAssessment *a, const Course *k, const Roi *r)
             continue;
         }
         RertOrganMatch m = rert_organ_table_match(a->organs, rert_roi_name(p));
-        if (same_name(rert_roi_name(p), r->name) ||
+        if (assess_name_equal(rert_roi_name(p), r->name) ||
             (m.is_matched && r->organ != NULL &&
              strcmp(m.organ, r->organ) == 0 &&
              m.side == rert_organ_table_match(a->organs, r->name).side)) {

@@ -76,18 +76,6 @@ static bool course_uniform(RertError *err,
     return k->eqd2[slot] != NULL;
 }
 
-static bool same_name(const char *x, const char *y)
-{
-    for (; *x != '\0' && *y != '\0'; x++, y++) {
-        char cx = *x >= 'A' && *x <= 'Z' ? (char)(*x - 'A' + 'a') : *x;
-        char cy = *y >= 'A' && *y <= 'Z' ? (char)(*y - 'A' + 'a') : *y;
-        if (cx != cy) {
-            return false;
-        }
-    }
-    return *x == *y;
-}
-
 /* The case's alpha/beta entries that name a ROI of this course, directly
  * or through the organ synonyms. */
 static size_t course_assignments(const RertAssessment *a,
@@ -112,7 +100,7 @@ static size_t course_assignments(const RertAssessment *a,
             RertOrganMatch em = rert_organ_table_match(a->organs, name);
             bool same =
                 em.is_matched && m.is_matched && strcmp(em.organ, m.organ) == 0;
-            if (same || same_name(name, rert_roi_name(roi))) {
+            if (same || assess_name_equal(name, rert_roi_name(roi))) {
                 out[n].roi = rert_roi_name(roi);
                 out[n].ab_gy = ab->entries[e].alpha_beta_gy;
                 n++;

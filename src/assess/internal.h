@@ -203,6 +203,9 @@ bool assess_report_items(const RertAssessment *a, bool present[10]);
 bool assess_path(
     RertError *err, char *out, size_t size, const char *dir, const char *name);
 
+/* ROI and organ names compared ignoring ASCII case. */
+bool assess_name_equal(const char *x, const char *y);
+
 /* Registration uncertainty radius (mm) or 0 when no band is asked. */
 double assess_uncertainty_mm(const RertAssessment *a);
 

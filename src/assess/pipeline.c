@@ -14,6 +14,18 @@ RertAssessOptions rert_assess_options_default(void)
     return o;
 }
 
+bool assess_name_equal(const char *x, const char *y)
+{
+    for (; *x != '\0' && *y != '\0'; x++, y++) {
+        char cx = *x >= 'A' && *x <= 'Z' ? (char)(*x - 'A' + 'a') : *x;
+        char cy = *y >= 'A' && *y <= 'Z' ? (char)(*y - 'A' + 'a') : *y;
+        if (cx != cy) {
+            return false;
+        }
+    }
+    return *x == *y;
+}
+
 double assess_uncertainty_mm(const RertAssessment *a)
 {
     double r = rert_case_options(a->c)->registration_uncertainty_mm;

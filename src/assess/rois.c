@@ -7,22 +7,10 @@
 
 #include "internal.h"
 
-static bool ascii_equal(const char *x, const char *y)
-{
-    for (; *x != '\0' && *y != '\0'; x++, y++) {
-        char cx = *x >= 'A' && *x <= 'Z' ? (char)(*x - 'A' + 'a') : *x;
-        char cy = *y >= 'A' && *y <= 'Z' ? (char)(*y - 'A' + 'a') : *y;
-        if (cx != cy) {
-            return false;
-        }
-    }
-    return *x == *y;
-}
-
 static bool is_target(const RertCaseCourse *planned, const char *name)
 {
     for (size_t i = 0; i < planned->target_count; i++) {
-        if (ascii_equal(planned->targets[i], name)) {
+        if (assess_name_equal(planned->targets[i], name)) {
             return true;
         }
     }
