@@ -47,7 +47,6 @@ typedef struct Course {
     size_t outside_voxels;  /* reference voxels outside its dose grid */
     RertVolume *eqd2[ASSESS_MAX_AB]; /* at a uniform alpha/beta, mapped */
     RertVolume *eqd2_map;            /* per-ROI alpha/beta, mapped */
-    float *factor;                   /* 1 - r per reference voxel */
     double default_recovery;         /* r outside listed organs */
 } Course;
 

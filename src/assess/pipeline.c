@@ -74,7 +74,6 @@ static void course_clear(Course *k)
     }
     rert_volume_destroy(k->eqd2_map);
     rert_volume_destroy(k->let);
-    rert_free(k->factor);
 }
 
 void rert_assess_destroy(RertAssessment *a)

@@ -1,5 +1,5 @@
 /* The planned course's structures on the reference grid, organ names,
- * alpha/beta per ROI, and recovery factors per prior course
+ * alpha/beta per ROI, and recovery fractions per ROI and prior course
  * (docs/assessment.md, "Structures" and "Recovery"). */
 #include <math.h>
 #include <stdio.h>
@@ -223,22 +223,15 @@ static bool recovery_for(RertError *err,
     return true;
 }
 
-/* Per voxel 1 - r: r of the organ whose own recovery entry (case file or
- * built-in override) covers the voxel, the smallest when several do
- * (conservative); the default model's r elsewhere. */
-static bool course_factor(RertError *err, RertAssessment *a, Course *k)
+/* r of every planned ROI for prior course @p k: the organ's own recovery
+ * entry (case file or built-in override), else the default model's r.
+ * The metrics apply each ROI's own r to the prior dose (measure.c). */
+static bool course_recovery(RertError *err, RertAssessment *a, Course *k)
 {
-    size_t n = rert_grid_voxel_count(&a->ref);
     bool specific = false;
-    k->factor = rert_alloc_voxels(err, n, sizeof(float));
-    if (k->factor == NULL ||
-        !recovery_for(err, a, NULL, NULL, k->interval_months,
+    if (!recovery_for(err, a, NULL, NULL, k->interval_months,
                       &k->default_recovery, &specific)) {
         return false;
-    }
-    float *rmin = k->factor; /* holds r first, 1 - r at the end */
-    for (size_t i = 0; i < n; i++) {
-        rmin[i] = -1.0f;
     }
     for (size_t r = 0; r < a->roi_count; r++) {
         double rr = 0.0;
@@ -248,17 +241,6 @@ static bool course_factor(RertError *err, RertAssessment *a, Course *k)
         }
         a->rois[r].recovery[k - a->courses] =
             specific ? rr : k->default_recovery;
-        const float *occ = a->rois[r].occupancy;
-        for (size_t i = 0; specific && i < n; i++) {
-            if ((double)occ[i] >= ASSESS_INSIDE_FRAC &&
-                (rmin[i] < 0.0f || (float)rr < rmin[i])) {
-                rmin[i] = (float)rr;
-            }
-        }
-    }
-    for (size_t i = 0; i < n; i++) {
-        double r = rmin[i] < 0.0f ? k->default_recovery : (double)rmin[i];
-        k->factor[i] = (float)(1.0 - r);
     }
     return true;
 }
@@ -272,7 +254,7 @@ bool assess_recovery(RertError *err, RertAssessment *a)
                        : "A (discount prior dose)");
     for (size_t i = 0; i < a->course_count; i++) {
         Course *k = &a->courses[i];
-        if (!k->is_planned && k->has_voxels && !course_factor(err, a, k)) {
+        if (!k->is_planned && k->has_voxels && !course_recovery(err, a, k)) {
             rert_error_prefix(err, "recovery of course '%s'", k->spec->name);
             return false;
         }
