@@ -462,7 +462,9 @@ def main():
     ok = (np.mean([abs(x["volume"]) for x in e]) <= 1.0 and
           np.mean([abs(x["dmean"]) for x in e]) <= 0.5 and
           np.mean([abs(x["d95"]) for x in e]) <= 2.0 and
-          np.mean([abs(x["d5"]) for x in e]) <= 2.0)
+          np.mean([abs(x["d5"]) for x in e]) <= 2.0 and
+          max(abs(x["volume"]) for x in e) <= 3.0 and
+          max(abs(x["dmean"]) for x in e) <= 3.0)
     sys.exit(0 if ok else 1)
 
 

@@ -32,6 +32,18 @@ typedef enum RertDvhEndCaps {
     RERT_DVH_END_CAPS_NONE,     /**< the structure ends at its planes */
 } RertDvhEndCaps;
 
+/** How the volume between an end plane and its neighbour is split
+ * between their two slabs (docs/dvh.md, "Closing planes"). */
+typedef enum RertDvhEndProfile {
+    /** The cross-section area between a closing end plane and its
+     * neighbour follows a power law fitted to the last three planes
+     * (default); the slab boundary moves so that the prisms hold that
+     * volume. Equal to the midpoint rule for a linear profile. */
+    RERT_DVH_END_PROFILE_FITTED = 0,
+    /** Slab boundary half-way between the planes (plain right prisms). */
+    RERT_DVH_END_PROFILE_MIDPOINT,
+} RertDvhEndProfile;
+
 /** Default number of samples the adaptive sub-sampling aims for. */
 #define RERT_DVH_DEFAULT_TARGET_SAMPLES 100000u
 /** Default largest in-plane sub-sampling factor per dose voxel side. */
@@ -44,6 +56,8 @@ typedef enum RertDvhEndCaps {
 /** Options of the DVH engine; see rert_dvh_options_default(). */
 typedef struct RertDvhOptions {
     RertDvhEndCaps end_caps; /**< default RERT_DVH_END_CAPS_HALF */
+    /** default RERT_DVH_END_PROFILE_FITTED */
+    RertDvhEndProfile end_profile;
     size_t target_samples;   /**< at least this many per ROI where the
                                 sub-sampling caps allow, default 1e5 */
     unsigned max_subsamples; /**< in-plane factor cap, 1..256, default 64 */
@@ -54,7 +68,8 @@ typedef struct RertDvhOptions {
     double single_plane_thickness_mm;
 } RertDvhOptions;
 
-/** Defaults: half end caps, 1e5 samples, 64x64, 64 layers, 4e8 max. */
+/** Defaults: half end caps, fitted end profile, 1e5 samples, 64x64, 64
+ * layers, 4e8 max. */
 RERT_API RertDvhOptions rert_dvh_options_default(void);
 
 /** One structure's input: closed planar contours (borrowed). */

@@ -50,6 +50,10 @@ static void usage(FILE *out)
         "                       D<x>%%, D<x>cc, V<x>Gy (cc), V<x>Gy%%\n"
         "  --end-caps half|none end caps beyond the first and last contour\n"
         "                       plane (default half a plane spacing)\n"
+        "  --end-profile fitted|midpoint\n"
+        "                       volume between an end plane and its\n"
+        "                       neighbour: power law fitted to the last\n"
+        "                       three planes (default) or half-way prisms\n"
         "  --format csv|json    output format (default csv)\n"
         "  --curve-step GY      JSON cumulative curve step (default 0.01)\n"
         "  -o, --output FILE    write there (atomically) instead of stdout\n"
@@ -127,6 +131,13 @@ static bool parse_option(Params *p, int c, const char *arg)
         p->options.end_caps =
             flag ? RERT_DVH_END_CAPS_NONE : RERT_DVH_END_CAPS_HALF;
         return true;
+    case 'p':
+        if (!parse_choice("--end-profile", arg, "fitted", "midpoint", &flag)) {
+            return false;
+        }
+        p->options.end_profile =
+            flag ? RERT_DVH_END_PROFILE_MIDPOINT : RERT_DVH_END_PROFILE_FITTED;
+        return true;
     case 'f':
         return parse_choice("--format", arg, "csv", "json", &p->is_json);
     case 'c':
@@ -154,6 +165,7 @@ static int parse_args(Params *p, int argc, char **argv)
         {"roi", required_argument, NULL, 'r'},
         {"metrics", required_argument, NULL, 'm'},
         {"end-caps", required_argument, NULL, 'e'},
+        {"end-profile", required_argument, NULL, 'p'},
         {"format", required_argument, NULL, 'f'},
         {"curve-step", required_argument, NULL, 'c'},
         {"output", required_argument, NULL, 'o'},
@@ -435,8 +447,12 @@ write_json(const Params *p, const Row *rows, size_t n, RertStrbuf *sb)
         rert_strbuf_puts(NULL, sb, ",\n  \"structures\": ") &&
         put_text(sb, p->structures_path, true) &&
         rert_strbuf_printf(
-            NULL, sb, ",\n  \"end_caps\": \"%s\",\n  \"rois\": [\n",
-            p->options.end_caps == RERT_DVH_END_CAPS_NONE ? "none" : "half");
+            NULL, sb,
+            ",\n  \"end_caps\": \"%s\",\n  \"end_profile\": \"%s\",\n"
+            "  \"rois\": [\n",
+            p->options.end_caps == RERT_DVH_END_CAPS_NONE ? "none" : "half",
+            p->options.end_profile == RERT_DVH_END_PROFILE_MIDPOINT ? "midpoint"
+                                                                    : "fitted");
     for (size_t i = 0; ok && i < n; i++) {
         ok = json_row(p, &rows[i], sb) &&
              rert_strbuf_puts(NULL, sb, i + 1 < n ? ",\n" : "\n");

@@ -17,6 +17,7 @@ RertDvhOptions rert_dvh_options_default(void)
     RertDvhOptions o;
     memset(&o, 0, sizeof o);
     o.end_caps = RERT_DVH_END_CAPS_HALF;
+    o.end_profile = RERT_DVH_END_PROFILE_FITTED;
     o.target_samples = RERT_DVH_DEFAULT_TARGET_SAMPLES;
     o.max_subsamples = RERT_DVH_DEFAULT_MAX_SUBSAMPLES;
     o.max_layers = RERT_DVH_DEFAULT_MAX_LAYERS;

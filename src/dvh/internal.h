@@ -13,6 +13,9 @@
 /* A spacing between consecutive planes larger than this many times the
  * median spacing is a gap: the planes beside it get end caps. */
 #define DVH_GAP_FACTOR 2.5
+/* Exponent range of the fitted end profile A(s) ~ s^p (docs/dvh.md). */
+#define DVH_END_POWER_MIN 0.25
+#define DVH_END_POWER_MAX 4.0
 /* Polygons with |area| below this (mm^2) are ignored as degenerate. */
 #define DVH_MIN_AREA_MM2 1e-9
 /* Warnings kept per ROI. */

@@ -301,6 +301,62 @@ set_slab(DvhRoiWork *w, size_t k, double limit, double nominal, bool caps)
     return k + 1 < w->plane_count && above_open;
 }
 
+/* Fitted end profile at end plane e whose neighbours n1 = e + dir and
+ * n2 = e + 2 dir lie at closed spacings: when the areas grow strictly
+ * from e inwards (A_e < A_1 < A_2), the area between e and n1 is modelled
+ * as A(s) = A_e + (A_1 - A_e) (s / d1)^p, s the distance from e, with p
+ * fitted to A_2 at s = d1 + d2 and kept in [DVH_END_POWER_MIN,
+ * DVH_END_POWER_MAX]. The interval then holds d1 (A_e p + A_1) / (p + 1),
+ * which the two prisms hold when their common boundary lies d1 / (p + 1)
+ * from n1 (half-way for p = 1: a linear profile). p = 2 for a cone's
+ * apex, about 1 for a sphere's pole, about 1/2 for a cylinder lying in
+ * the plane. */
+static void fit_end(DvhRoiWork *w, size_t e, int dir, double limit)
+{
+    size_t n1 = dir > 0 ? e + 1 : e - 1;
+    size_t n2 = dir > 0 ? e + 2 : e - 2;
+    const DvhPlane *pe = &w->planes[e];
+    const DvhPlane *p1 = &w->planes[n1];
+    const DvhPlane *p2 = &w->planes[n2];
+    double d1 = fabs(p1->z_mm - pe->z_mm);
+    double d2 = fabs(p2->z_mm - p1->z_mm);
+    if (!(d1 <= limit && d2 <= limit && pe->area_mm2 < p1->area_mm2 &&
+          p1->area_mm2 < p2->area_mm2)) {
+        return;
+    }
+    double ratio =
+        (p2->area_mm2 - pe->area_mm2) / (p1->area_mm2 - pe->area_mm2);
+    double p = log(ratio) / log((d1 + d2) / d1);
+    p = fmin(fmax(p, DVH_END_POWER_MIN), DVH_END_POWER_MAX);
+    double boundary = p1->z_mm - (double)dir * d1 / (p + 1.0);
+    if (dir > 0) {
+        w->planes[e].zhi_mm = boundary;
+        w->planes[n1].zlo_mm = boundary;
+    } else {
+        w->planes[e].zlo_mm = boundary;
+        w->planes[n1].zhi_mm = boundary;
+    }
+}
+
+/* fit_end() at every end plane (outermost, or beside a gap) that has two
+ * neighbours inwards. */
+static void fit_ends(DvhRoiWork *w, double limit)
+{
+    size_t n = w->plane_count;
+    for (size_t k = 0; n >= 3 && k < n; k++) {
+        bool below_open =
+            k == 0 || w->planes[k].z_mm - w->planes[k - 1].z_mm > limit;
+        bool above_open =
+            k + 1 == n || w->planes[k + 1].z_mm - w->planes[k].z_mm > limit;
+        if (below_open && !above_open && k + 2 < n) {
+            fit_end(w, k, 1, limit);
+        }
+        if (above_open && !below_open && k >= 2) {
+            fit_end(w, k, -1, limit);
+        }
+    }
+}
+
 /* Slab of each plane (set_slab()), gaps wider than DVH_GAP_FACTOR times
  * the median plane spacing noted in a warning. */
 static bool set_slabs(RertError *err,
@@ -321,6 +377,9 @@ static bool set_slabs(RertError *err,
     size_t gaps = 0;
     for (size_t k = 0; k < w->plane_count; k++) {
         gaps += set_slab(w, k, limit, nominal, caps) ? 1 : 0;
+    }
+    if (o->end_profile == RERT_DVH_END_PROFILE_FITTED) {
+        fit_ends(w, limit);
     }
     if (gaps > 0) {
         return dvh_warn(err, w,
@@ -497,13 +556,18 @@ bool dvh_roi_prepare(RertError *err,
     if (w->failed) {
         return true;
     }
-    if (!group_planes(err, w) || !set_slabs(err, w, dose, options)) {
+    if (!group_planes(err, w)) {
+        return false;
+    }
+    for (size_t k = 0; k < w->plane_count; k++) {
+        w->planes[k].area_mm2 = fmax(plane_area(w, &w->planes[k]), 0.0);
+    }
+    if (!set_slabs(err, w, dose, options)) {
         return false;
     }
     double contour_mm3 = 0.0;
     for (size_t k = 0; k < w->plane_count; k++) {
-        DvhPlane *p = &w->planes[k];
-        p->area_mm2 = fmax(plane_area(w, p), 0.0);
+        const DvhPlane *p = &w->planes[k];
         contour_mm3 += p->area_mm2 * (p->zhi_mm - p->zlo_mm);
     }
     w->contour_cc = contour_mm3 / 1000.0;

@@ -500,6 +500,13 @@ static bool check_options(RertError *err, const RertDvhOptions *o)
                               "DVH options: end_caps %d, expected HALF or NONE",
                               (int)o->end_caps);
     }
+    if (o->end_profile != RERT_DVH_END_PROFILE_FITTED &&
+        o->end_profile != RERT_DVH_END_PROFILE_MIDPOINT) {
+        return rert_error_set(err, RERT_ERR_INVALID_ARG,
+                              "DVH options: end_profile %d, expected FITTED "
+                              "or MIDPOINT",
+                              (int)o->end_profile);
+    }
     if (o->max_subsamples < 1 || o->max_subsamples > 256 || o->max_layers < 1 ||
         o->max_layers > 4096) {
         return rert_error_set(err, RERT_ERR_INVALID_ARG,

@@ -162,7 +162,11 @@ static void test_sphere_linear_z(void **state)
     make_sphere(&s, 360);
     RertVolume *dose = box_dose(30.0, 2.5, 20.0, 0.0, 0.0, 1.0);
     RertError err;
-    RertDvh *dvh = rert_dvh_compute(&err, dose, s.poly, s.count, NULL);
+    /* the plain prism model (the fitted end profile moves the two end
+     * slab boundaries: test_end_profile_fitted) */
+    RertDvhOptions o = rert_dvh_options_default();
+    o.end_profile = RERT_DVH_END_PROFILE_MIDPOINT;
+    RertDvh *dvh = rert_dvh_compute(&err, dose, s.poly, s.count, &o);
     assert_non_null(dvh);
     double exact_cc = sphere_prism_v_at(-1e9, 360);
     /* 23 circular slabs of 1 mm: the discretised stack, end caps included */
@@ -231,6 +235,93 @@ static void test_cube_uniform_end_caps(void **state)
     rert_dvh_destroy(dvh);
     rert_volume_destroy(dose);
     shape_clear(&s);
+}
+
+/* A cylinder r = 12 mm, 25 mm long, lying along y (its axis in the
+ * contour planes), on planes z = -12, -9, ..., 12 every @p step mm: each
+ * plane a rectangle of half-width sqrt(r^2 - z^2); the two tangent planes
+ * are slivers 0.005 mm wide. Its y edges fall on sample-row edges. */
+static void make_lying_cylinder(Shape *s, double step)
+{
+    int n = (int)lround(24.0 / step);
+    for (int k = 0; k <= n; k++) {
+        double z = -12.0 + step * (double)k;
+        double h = fmax(sqrt(fmax(144.0 - z * z, 0.0)), 0.0025);
+        add_rect(s, -h, -12.5, h, 12.5, z);
+    }
+}
+
+static RertDvh *dvh_with_profile(const Shape *s,
+                                 const RertVolume *dose,
+                                 RertDvhEndProfile profile)
+{
+    RertDvhOptions o = rert_dvh_options_default();
+    o.end_profile = profile;
+    RertError err;
+    RertDvh *dvh = rert_dvh_compute(&err, dose, s->poly, s->count, &o);
+    assert_non_null(dvh);
+    return dvh;
+}
+
+/* The fitted end profile (the default) against shapes with known
+ * volumes: a cylinder lying in the contour planes (its tangent end planes
+ * close as sqrt), a cone on its apex (area ~ s^2: the fit is exact) and a
+ * flat-ended box (no change). */
+static void test_end_profile_fitted(void **state)
+{
+    (void)state;
+    const double truth = PI * 144.0 * 25.0 / 1000.0;
+    RertVolume *dose = box_dose(30.0, 2.5, 20.0, 0.0, 0.0, 1.0);
+    Shape s = {0};
+    make_lying_cylinder(&s, 3.0);
+    RertDvh *fit = dvh_with_profile(&s, dose, RERT_DVH_END_PROFILE_FITTED);
+    RertDvh *mid = dvh_with_profile(&s, dose, RERT_DVH_END_PROFILE_MIDPOINT);
+    /* right prisms lose 4.6 % on 3 mm planes; the fitted ends recover it */
+    assert_true(rert_dvh_contour_volume_cc(mid) < 0.96 * truth);
+    rert_assert_near(rert_dvh_contour_volume_cc(fit), truth, 0, 0.01);
+    rert_assert_near(rert_dvh_volume_cc(fit), rert_dvh_contour_volume_cc(fit),
+                     0, 0.003);
+    /* the dose is symmetric in z about 20 Gy either way */
+    rert_assert_near(rert_dvh_mean_gy(fit), 20.0, 0.01, 0);
+    rert_dvh_destroy(fit);
+    rert_dvh_destroy(mid);
+    shape_clear(&s);
+
+    /* cone: apex at z = 0 (a sliver of 1e-6 mm^2), radius z / 2 up to a
+     * flat base at z = 24; area A(z) = pi z^2 / 4 */
+    for (int k = 0; k <= 8; k++) {
+        double z = 3.0 * (double)k;
+        add_circle(&s, 0.0, 0.0, k == 0 ? 1e-3 : 0.5 * z, z, 720);
+    }
+    fit = dvh_with_profile(&s, dose, RERT_DVH_END_PROFILE_FITTED);
+    mid = dvh_with_profile(&s, dose, RERT_DVH_END_PROFILE_MIDPOINT);
+    /* apex interval: A1 d (1/2) with prisms, A1 d / 3 exact (p = 2) */
+    double a1 = ngon_area(1.5, 720);
+    rert_assert_near(rert_dvh_contour_volume_cc(mid) -
+                         rert_dvh_contour_volume_cc(fit),
+                     a1 * 3.0 / 6.0 / 1000.0, 0, 1e-4);
+    rert_dvh_destroy(fit);
+    rert_dvh_destroy(mid);
+    shape_clear(&s);
+
+    /* equal areas: the boundaries stay half-way */
+    for (int k = 0; k <= 10; k++) {
+        add_rect(&s, -10.0, -10.0, 10.0, 10.0, 2.0 * k - 10.0);
+    }
+    fit = dvh_with_profile(&s, dose, RERT_DVH_END_PROFILE_FITTED);
+    rert_assert_near(rert_dvh_contour_volume_cc(fit), 8.8, 1e-12, 0);
+    rert_dvh_destroy(fit);
+    shape_clear(&s);
+
+    RertDvhOptions o = rert_dvh_options_default();
+    o.end_profile = (RertDvhEndProfile)7;
+    RertError err;
+    add_rect(&s, -10.0, -10.0, 10.0, 10.0, 0.0);
+    assert_null(rert_dvh_compute(&err, dose, s.poly, s.count, &o));
+    assert_int_equal(err.code, RERT_ERR_INVALID_ARG);
+    assert_non_null(strstr(err.message, "end_profile"));
+    shape_clear(&s);
+    rert_volume_destroy(dose);
 }
 
 /* Area fraction of a disc of radius r with x >= x0 (exact circle). */
@@ -591,6 +682,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sphere_linear_z),
         cmocka_unit_test(test_cube_uniform_end_caps),
+        cmocka_unit_test(test_end_profile_fitted),
         cmocka_unit_test(test_cylinder_linear_x),
         cmocka_unit_test(test_smaller_than_a_voxel),
         cmocka_unit_test(test_holes_and_islands),
