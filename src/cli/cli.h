@@ -3,6 +3,7 @@
 #define RERT_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include <rert/error.h>
 #include <rert/rt.h>
@@ -39,6 +40,36 @@ const char *cli_data_dir(const char *given);
  * is an integer and one has it, otherwise the one of that name (ignoring
  * case), or NULL. Borrowed from @p ss. */
 const RertRoi *cli_find_roi(const RertStructureSet *ss, const char *key);
+
+struct option;
+
+/* Applies one parsed option @p opt (its getopt value) with argument @p arg
+ * (NULL for a flag) to @p ctx; false = usage error, already reported. */
+typedef bool (*CliOptionFn)(void *ctx, int opt, char *arg);
+
+enum {
+    CLI_OPTIONS_OK = 0,   /* every option applied; optind at the operands */
+    CLI_OPTIONS_HELP = 1, /* -h/--help: usage printed on stdout */
+    CLI_OPTIONS_ERROR = 2 /* usage error (an unknown option: usage on stderr) */
+};
+
+/* getopt_long over @p argv (from optind 1) calling @p apply for each
+ * option other than 'h'. Returns a CLI_OPTIONS_* value. */
+int cli_parse_options(int argc,
+                      char **argv,
+                      const char *shortopts,
+                      const struct option *longopts,
+                      CliOptionFn apply,
+                      void *ctx,
+                      void (*usage)(FILE *));
+
+/* Options of assess and demo: -o/--output, --data, -q/--quiet. */
+typedef struct CliOutputData {
+    const char *output;
+    const char *data;
+} CliOutputData;
+/* CliOptionFn for a CliOutputData ('o', 'd', 'q'). */
+bool cli_apply_output_data(void *ctx, int opt, char *arg);
 
 int cmd_assess(int argc, char **argv);
 int cmd_demo(int argc, char **argv);

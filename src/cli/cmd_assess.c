@@ -97,25 +97,14 @@ int cmd_assess(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *out = NULL;
-    const char *data = NULL;
-    int ch;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "o:qh", options, NULL)) != -1) {
-        if (ch == 'o') {
-            out = optarg;
-        } else if (ch == 'd') {
-            data = optarg;
-        } else if (ch == 'q') {
-            cli_quiet = true;
-        } else if (ch == 'h') {
-            usage(stdout);
-            return RERT_EXIT_OK;
-        } else {
-            usage(stderr);
-            return RERT_EXIT_USAGE;
-        }
+    CliOutputData o = {NULL, NULL};
+    int parsed = cli_parse_options(argc, argv, "o:qh", options,
+                                   cli_apply_output_data, &o, usage);
+    if (parsed != CLI_OPTIONS_OK) {
+        return parsed == CLI_OPTIONS_HELP ? RERT_EXIT_OK : RERT_EXIT_USAGE;
     }
+    const char *out = o.output;
+    const char *data = o.data;
     if (out == NULL || optind != argc - 1) {
         cli_error("assess", "give one case file and -o DIR");
         usage(stderr);

@@ -87,28 +87,15 @@ int cmd_demo(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *dir = "rert-demo";
-    const char *data = NULL;
-    int ch;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "o:qh", options, NULL)) != -1) {
-        if (ch == 'o') {
-            dir = optarg;
-        } else if (ch == 'd') {
-            data = optarg;
-        } else if (ch == 'q') {
-            cli_quiet = true;
-        } else if (ch == 'h') {
-            usage(stdout);
-            return RERT_EXIT_OK;
-        } else {
-            usage(stderr);
-            return RERT_EXIT_USAGE;
-        }
+    CliOutputData o = {"rert-demo", NULL};
+    int parsed = cli_parse_options(argc, argv, "o:qh", options,
+                                   cli_apply_output_data, &o, usage);
+    if (parsed != CLI_OPTIONS_OK) {
+        return parsed == CLI_OPTIONS_HELP ? RERT_EXIT_OK : RERT_EXIT_USAGE;
     }
     if (optind != argc) {
         usage(stderr);
         return RERT_EXIT_USAGE;
     }
-    return run(dir, data);
+    return run(o.output, o.data);
 }

@@ -104,8 +104,11 @@ static bool parse_choice(const char *opt,
     return true;
 }
 
-static bool parse_option(Params *p, int c, const char *arg)
+/* char *arg: the CliOptionFn signature */
+// NOLINTNEXTLINE(readability-non-const-parameter)
+static bool parse_option(void *ctx, int c, char *arg)
 {
+    Params *p = ctx;
     RertError err;
     bool flag = false;
     switch (c) {
@@ -174,16 +177,10 @@ static int parse_args(Params *p, int argc, char **argv)
     memset(p, 0, sizeof *p);
     p->options = rert_dvh_options_default();
     p->curve_step_gy = 0.01;
-    optind = 1;
-    int c;
-    while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
-        if (c == 'h') {
-            usage(stdout);
-            return 1;
-        }
-        if (c == '?' || !parse_option(p, c, optarg)) {
-            return 2;
-        }
+    int parsed =
+        cli_parse_options(argc, argv, "ho:", longopts, parse_option, p, usage);
+    if (parsed != CLI_OPTIONS_OK) {
+        return parsed;
     }
     if (optind < argc || p->dose_path == NULL || p->structures_path == NULL) {
         cli_error(CMD,

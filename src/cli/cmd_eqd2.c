@@ -128,6 +128,65 @@ static bool parse_overlap(Params *p, const char *text)
     return true;
 }
 
+/* One option of rert eqd2 (CliOptionFn). */
+static bool apply_option(void *ctx, int c, char *arg)
+{
+    Params *p = ctx;
+    bool ok = true;
+    switch (c) {
+    case 'd':
+        p->dose_path = arg;
+        break;
+    case 'n':
+        ok = parse_long_option(arg, "--fractions", 1, &p->fractions);
+        break;
+    case 'p':
+        p->plan_path = arg;
+        break;
+    case 'g':
+        ok = parse_long_option(arg, "--fraction-group", 1, &p->fraction_group);
+        break;
+    case 's':
+        p->structures_path = arg;
+        break;
+    case 'a':
+        ok = add_ab(p, arg);
+        break;
+    case 'D':
+        ok = parse_number(arg, "--ab-default", &p->default_ab);
+        break;
+    case 'm':
+        ok = parse_model(p, arg);
+        break;
+    case 't':
+        ok = parse_number(arg, "--transition-dose",
+                          &p->bio.model.transition_dose_gy);
+        break;
+    case 'b':
+        p->bio.quantity = RERT_BIO_BED;
+        break;
+    case 'x':
+        ok = parse_number(arg, "--eqdx", &p->bio.x_gy);
+        break;
+    case 'O':
+        ok = parse_overlap(p, arg);
+        break;
+    case 'r':
+        ok = parse_number(arg, "--relative-gy", &p->relative_gy);
+        break;
+    case 'o':
+        p->out_path = arg;
+        break;
+    case 'q':
+        cli_quiet = true;
+        break;
+    default:
+        ok = false;
+        break;
+    }
+    return ok;
+}
+
 static int parse_args(int argc, char **argv, Params *p)
 {
     static const struct option options[] = {
@@ -149,68 +208,10 @@ static int parse_args(int argc, char **argv, Params *p)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int c;
-    bool ok = true;
-    optind = 1;
-    while (ok && (c = getopt_long(argc, argv, "o:qh", options, NULL)) != -1) {
-        switch (c) {
-        case 'd':
-            p->dose_path = optarg;
-            break;
-        case 'n':
-            ok = parse_long_option(optarg, "--fractions", 1, &p->fractions);
-            break;
-        case 'p':
-            p->plan_path = optarg;
-            break;
-        case 'g':
-            ok = parse_long_option(optarg, "--fraction-group", 1,
-                                   &p->fraction_group);
-            break;
-        case 's':
-            p->structures_path = optarg;
-            break;
-        case 'a':
-            ok = add_ab(p, optarg);
-            break;
-        case 'D':
-            ok = parse_number(optarg, "--ab-default", &p->default_ab);
-            break;
-        case 'm':
-            ok = parse_model(p, optarg);
-            break;
-        case 't':
-            ok = parse_number(optarg, "--transition-dose",
-                              &p->bio.model.transition_dose_gy);
-            break;
-        case 'b':
-            p->bio.quantity = RERT_BIO_BED;
-            break;
-        case 'x':
-            ok = parse_number(optarg, "--eqdx", &p->bio.x_gy);
-            break;
-        case 'O':
-            ok = parse_overlap(p, optarg);
-            break;
-        case 'r':
-            ok = parse_number(optarg, "--relative-gy", &p->relative_gy);
-            break;
-        case 'o':
-            p->out_path = optarg;
-            break;
-        case 'q':
-            cli_quiet = true;
-            break;
-        case 'h':
-            usage(stdout);
-            return -1;
-        default:
-            ok = false;
-            break;
-        }
-    }
-    if (!ok) {
-        return RERT_EXIT_USAGE;
+    int parsed =
+        cli_parse_options(argc, argv, "o:qh", options, apply_option, p, usage);
+    if (parsed != CLI_OPTIONS_OK) {
+        return parsed == CLI_OPTIONS_HELP ? -1 : RERT_EXIT_USAGE;
     }
     if (optind < argc) {
         cli_error("eqd2", "unexpected argument '%s'", argv[optind]);

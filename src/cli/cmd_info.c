@@ -396,6 +396,16 @@ static int emit(const Scan *scan, bool json)
     return scan->failures > 0 ? RERT_EXIT_INPUT : RERT_EXIT_OK;
 }
 
+/* --json (CliOptionFn). */
+/* char *arg: the CliOptionFn signature */
+// NOLINTNEXTLINE(readability-non-const-parameter)
+static bool apply_json(void *ctx, int c, char *arg)
+{
+    (void)arg;
+    *(bool *)ctx = c == 'j';
+    return c == 'j';
+}
+
 int cmd_info(int argc, char **argv)
 {
     static const struct option options[] = {
@@ -404,18 +414,10 @@ int cmd_info(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     bool json = false;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-        if (c == 'j') {
-            json = true;
-        } else if (c == 'h') {
-            usage(stdout);
-            return RERT_EXIT_OK;
-        } else {
-            usage(stderr);
-            return RERT_EXIT_USAGE;
-        }
+    int parsed =
+        cli_parse_options(argc, argv, "h", options, apply_json, &json, usage);
+    if (parsed != CLI_OPTIONS_OK) {
+        return parsed == CLI_OPTIONS_HELP ? RERT_EXIT_OK : RERT_EXIT_USAGE;
     }
     if (optind >= argc) {
         usage(stderr);

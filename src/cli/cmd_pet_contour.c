@@ -91,8 +91,11 @@ static bool parse_color(Params *p, const char *arg)
     return true;
 }
 
-static bool parse_option(Params *p, int c, const char *arg)
+/* char *arg: the CliOptionFn signature */
+// NOLINTNEXTLINE(readability-non-const-parameter)
+static bool parse_option(void *ctx, int c, char *arg)
 {
+    Params *p = ctx;
     switch (c) {
     case 'p':
         p->pet_dir = arg;
@@ -146,16 +149,10 @@ static int parse_args(Params *p, int argc, char **argv)
         {NULL, 0, NULL, 0}};
     memset(p, 0, sizeof *p);
     p->type = "GTV";
-    optind = 1;
-    int c;
-    while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
-        if (c == 'h') {
-            usage(stdout);
-            return 1;
-        }
-        if (c == '?' || !parse_option(p, c, optarg)) {
-            return 2;
-        }
+    int parsed =
+        cli_parse_options(argc, argv, "ho:", longopts, parse_option, p, usage);
+    if (parsed != CLI_OPTIONS_OK) {
+        return parsed;
     }
     const char *problem = NULL;
     if (optind < argc) {

@@ -57,6 +57,29 @@ static bool parse_deform(const char *arg, double *out)
     return true;
 }
 
+/* One option of rert phantom (CliOptionFn). */
+/* char *arg: the CliOptionFn signature */
+// NOLINTNEXTLINE(readability-non-const-parameter)
+static bool apply_option(void *ctx, int c, char *arg)
+{
+    Params *p = ctx;
+    switch (c) {
+    case 'o':
+        p->out_dir = arg;
+        return true;
+    case 'd':
+        return parse_deform(arg, &p->deform_mm);
+    case 'f':
+        p->force = true;
+        return true;
+    case 'q':
+        cli_quiet = true;
+        return true;
+    default:
+        return false;
+    }
+}
+
 static int parse_args(int argc, char **argv, Params *p)
 {
     static const struct option options[] = {
@@ -67,30 +90,10 @@ static int parse_args(int argc, char **argv, Params *p)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "o:d:fqh", options, NULL)) != -1) {
-        switch (c) {
-        case 'o':
-            p->out_dir = optarg;
-            break;
-        case 'd':
-            if (!parse_deform(optarg, &p->deform_mm)) {
-                return RERT_EXIT_USAGE;
-            }
-            break;
-        case 'f':
-            p->force = true;
-            break;
-        case 'q':
-            cli_quiet = true;
-            break;
-        case 'h':
-            usage(stdout);
-            return -1;
-        default:
-            return RERT_EXIT_USAGE;
-        }
+    int parsed = cli_parse_options(argc, argv, "o:d:fqh", options, apply_option,
+                                   p, usage);
+    if (parsed != CLI_OPTIONS_OK) {
+        return parsed == CLI_OPTIONS_HELP ? -1 : RERT_EXIT_USAGE;
     }
     if (optind < argc) {
         cli_error("phantom", "unexpected argument '%s'", argv[optind]);

@@ -75,8 +75,11 @@ static void usage(FILE *out)
         "diagnosis.\n");
 }
 
-static bool parse_option(Params *p, int c, const char *arg)
+/* char *arg: the CliOptionFn signature */
+// NOLINTNEXTLINE(readability-non-const-parameter)
+static bool parse_option(void *ctx, int c, char *arg)
 {
+    Params *p = ctx;
     switch (c) {
     case 'p':
         p->pet_dir = arg;
@@ -148,16 +151,10 @@ static int parse_args(Params *p, int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     memset(p, 0, sizeof *p);
-    optind = 1;
-    int c;
-    while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
-        if (c == 'h') {
-            usage(stdout);
-            return 1;
-        }
-        if (c == '?' || !parse_option(p, c, optarg)) {
-            return 2;
-        }
+    int parsed =
+        cli_parse_options(argc, argv, "ho:", longopts, parse_option, p, usage);
+    if (parsed != CLI_OPTIONS_OK) {
+        return parsed;
     }
     if (optind < argc) {
         cli_error(CMD, "unexpected argument '%s'", argv[optind]);
