@@ -206,6 +206,12 @@ typedef struct RertCaseRbe {
 typedef struct RertCaseRegistration {
     RertCaseRegistrationMethod method;
     const char *file; /**< resolved; dicom_reg and vector_field only */
+    /** Resolved landmark pair CSV (`landmarks:`) for the target
+     * registration error of the mapping; NULL when not given. */
+    const char *landmarks;
+    /** `inverse_consistency: false` (deformable_auto only): skip the
+     * reverse registration of the inverse-consistency check. */
+    bool is_inverse_consistency_skipped;
     size_t line;
 } RertCaseRegistration;
 

@@ -316,7 +316,10 @@ RERT_API bool rert_phantom_write_case(RertError *err,
  * (atomically): course 1 as the prior course (registered with rigid_auto,
  * its frame differs), course 2 as the planned course, paths relative to the
  * folder of rert_phantom_write_case(), and every assumption stated
- * (alpha/beta with sources, recovery model, overlap threshold).
+ * (alpha/beta with sources, recovery model, overlap threshold). Beside it,
+ * landmarks_course1.csv: ten anatomical landmark pairs (planned-course
+ * point, prior-course point) from the generator's exact mapping, which the
+ * case file names for the landmark TRE of the course-1 registration.
  * @param options the options the case was generated with (NULL: defaults).
  * Errors: INVALID_ARG (malformed dates), IO, NOMEM.
  */

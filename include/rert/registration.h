@@ -468,38 +468,28 @@ rert_vector_field_inverse_consistency(RertError *err,
                                       const float *mask,
                                       RertFieldErrorStats *out);
 
-/**
- * Target registration error on @p count landmark pairs: |p + u(p) - q|
- * for fixed points p and their moving points q (mm). AAPM TG-132 asks a
- * mean of at most 2 mm and a maximum of 5 mm (docs/deformable.md).
- * Errors: INVALID_ARG (NULL, count 0). Threads: safe.
- */
-RERT_API bool rert_vector_field_landmark_error(RertError *err,
-                                               const RertVectorField *f,
-                                               const RertVec3 *fixed_mm,
-                                               const RertVec3 *moving_mm,
-                                               size_t count,
-                                               RertFieldErrorStats *out);
-
 /* ---- vector field and image files: MetaImage (.mha, .mhd + raw) and
- * NIfTI-1 (.nii) vector images (docs/deformable.md "Files") */
+ * NIfTI-1 (.nii, .nii.gz) (docs/deformable.md "Files") */
 
 /**
  * Read a vector field from the bytes of a whole file: NIfTI-1 single file
  * (header size 348, magic "n+1"; either byte order; dim[5] = 3 with
  * dim[4] = 1; intent 1007 VECTOR (components as stored, LPS: what ITK,
- * plastimatch and ANTs write) or 1006 DISPVECT (RAS components, x and y
- * negated on reading); float32 or float64; sform preferred, else qform),
- * otherwise a MetaImage header with its data in the same bytes
- * (ElementDataFile = LOCAL; 3 channels, MET_FLOAT or MET_DOUBLE; either
- * byte order; CompressedData zlib). Geometry is validated (orthonormal
- * direction, positive spacing) and every size is checked against the
- * bytes present.
+ * plastimatch, elastix and ANTs write) or 1006 DISPVECT (RAS components, x
+ * and y negated on reading); float32 or float64; sform preferred, else
+ * qform; RAS geometry converted to LPS), the same gzip-compressed
+ * (.nii.gz: gzip magic 1f 8b, one or more members, inflated within
+ * max_inflated_bytes), otherwise a MetaImage header with its data in the
+ * same bytes (ElementDataFile = LOCAL; 3 channels, MET_FLOAT or
+ * MET_DOUBLE; either byte order; CompressedData zlib). Geometry is
+ * validated (orthonormal direction, positive spacing) and every size is
+ * checked against the bytes present.
  * @param name names the input in messages; @p limits NULL for defaults
  * (max_voxels, max_inflated_bytes).
- * Errors: PARSE (malformed header or data, naming the key or field, what
- * was expected and found), UNSUPPORTED (another intent, data type,
- * channel count, external data file), GEOMETRY, LIMIT, NOMEM.
+ * Errors: PARSE (malformed header or data, truncated or corrupt gzip,
+ * naming the input, the key or field, what was expected and found),
+ * UNSUPPORTED (another intent, data type, channel count, external data
+ * file), GEOMETRY, LIMIT, NOMEM.
  * Ownership: @p data borrowed; new field. Threads: safe.
  */
 RERT_API RertVectorField *rert_vector_field_parse(RertError *err,
@@ -509,10 +499,11 @@ RERT_API RertVectorField *rert_vector_field_parse(RertError *err,
                                                   const RertLimits *limits);
 
 /**
- * Load a vector field file: .nii, .mha, or .mhd with its data file
- * (ElementDataFile relative to the header's folder). Formats as
- * rert_vector_field_parse(). Errors: also IO; messages name the path.
- * Ownership: new field. Threads: safe.
+ * Load a vector field file: .nii, .nii.gz, .mha, or .mhd with its data
+ * file (ElementDataFile relative to the header's folder); the format is
+ * recognised from the content. Formats as rert_vector_field_parse().
+ * Errors: also IO; messages name the path. Ownership: new field.
+ * Threads: safe.
  */
 RERT_API RertVectorField *rert_vector_field_load(RertError *err,
                                                  const char *path,
@@ -522,8 +513,9 @@ RERT_API RertVectorField *rert_vector_field_load(RertError *err,
  * Write @p f by the extension of @p path: ".mha" (MetaImage, one file),
  * ".mhd" (header, plus the data in the same name with ".raw"), ".nii"
  * (NIfTI-1, intent 1007, dim[5] = 3, LPS components as ITK writes them,
- * RAS qform and sform). Little-endian float32. Written to a temp file and
- * renamed. Errors: INVALID_ARG (unknown extension), IO, NOMEM.
+ * RAS qform and sform) or ".nii.gz" (the same, gzip). Little-endian
+ * float32. Written to a temp file and renamed. Errors: INVALID_ARG
+ * (unknown extension), LIMIT (NIfTI-1 axis over 32767), IO, NOMEM.
  * Threads: safe.
  */
 RERT_API bool rert_vector_field_save(RertError *err,
@@ -531,9 +523,41 @@ RERT_API bool rert_vector_field_save(RertError *err,
                                      const RertVectorField *f);
 
 /**
+ * Read a scalar image from the bytes of a whole file as a float volume:
+ * NIfTI-1 (.nii, or gzip .nii.gz; 1 component: dim[0] 1..7 with dim[4..7]
+ * = 1; datatype uint8, int8, int16, uint16, int32, uint32, float32 or
+ * float64; scl_slope/scl_inter applied when scl_slope is not 0; geometry
+ * from the sform when sform_code > 0, else the qform, else pixdim, RAS
+ * converted to LPS: x and y of every axis and of the origin negated; the
+ * intent code is not used) or MetaImage with LOCAL data (1 channel;
+ * MET_UCHAR, MET_CHAR, MET_USHORT, MET_SHORT, MET_UINT, MET_INT, MET_FLOAT
+ * or MET_DOUBLE). Use: LETd or other scalar maps from research tools.
+ * @param name names the input in messages; @p limits NULL for defaults.
+ * Errors: PARSE, UNSUPPORTED (e.g. 3 components: a vector field),
+ * GEOMETRY, LIMIT, NOMEM, as rert_vector_field_parse().
+ * Ownership: @p data borrowed; new volume. Threads: safe.
+ */
+RERT_API RertVolume *rert_volume_parse_image(RertError *err,
+                                             const void *data,
+                                             size_t size,
+                                             const char *name,
+                                             const RertLimits *limits);
+
+/**
+ * Load a scalar image file (.nii, .nii.gz, .mha, or .mhd with its data
+ * file) as a float volume; formats as rert_volume_parse_image(),
+ * recognised from the content. Errors: also IO; messages name the path.
+ * Ownership: new volume. Threads: safe.
+ */
+RERT_API RertVolume *rert_volume_load_image(RertError *err,
+                                            const char *path,
+                                            const RertLimits *limits);
+
+/**
  * Load a scalar MetaImage (.mha or .mhd + data file; 1 channel;
  * MET_UCHAR, MET_CHAR, MET_USHORT, MET_SHORT, MET_UINT, MET_INT,
- * MET_FLOAT or MET_DOUBLE) as a float volume. Errors: as
+ * MET_FLOAT or MET_DOUBLE) as a float volume. The same function as
+ * rert_volume_load_image() (a NIfTI file is read as well). Errors: as
  * rert_vector_field_load(). Ownership: new volume. Threads: safe.
  */
 RERT_API RertVolume *rert_volume_load_metaimage(RertError *err,
@@ -545,6 +569,13 @@ RERT_API RertVolume *rert_volume_load_metaimage(RertError *err,
 RERT_API bool rert_volume_save_metaimage(RertError *err,
                                          const char *path,
                                          const RertVolume *v);
+
+/** Write @p v as float32 by the extension of @p path: ".mha", ".mhd" (+
+ * ".raw"), ".nii" (NIfTI-1, dim[0] = 3, no intent, RAS qform and sform)
+ * or ".nii.gz". Temp file and rename. Errors: INVALID_ARG (unknown
+ * extension), LIMIT, IO, NOMEM. Threads: safe. */
+RERT_API bool
+rert_volume_save_image(RertError *err, const char *path, const RertVolume *v);
 
 /* ---- diffeomorphic demons */
 
@@ -669,6 +700,35 @@ rert_deformable_register(RertError *err,
                          const RertVolume *moving,
                          const RertDeformableOptions *options,
                          RertDeformableResult *result);
+
+/**
+ * Inverse consistency of a deformable registration: runs the reverse
+ * registration (@p moving as the fixed image, @p fixed as the moving one,
+ * started from the inverse of @p forward_rigid, the forward run's rigid
+ * start, so no second rigid search is made) with @p options, then rert_vector_field_inverse_consistency() of @p forward and the
+ * reverse field: |x + u(x) + v(x + u(x)) - x| over the fixed voxels of
+ * @p mask (NULL: fixed voxels above options->body_threshold). No published
+ * numeric tolerance is known for this figure (docs/deformable-registration.md).
+ * @param options demons options of the reverse run (NULL: defaults),
+ * normally the forward run's (a coarser min_spacing_mm saves time and
+ * adds the resolution difference to the figure); fixed_mask, the rigid
+ * fixed_mask and truth are ignored (they lie on the fixed grid).
+ * @param seconds may be NULL; receives the wall time of the reverse run.
+ * Errors: as rert_deformable_register() and
+ * rert_vector_field_inverse_consistency(); GEOMETRY when @p forward_rigid
+ * is not invertible or @p forward is not on @p fixed's grid.
+ * Ownership: inputs borrowed. Threads: as rert_deformable_register().
+ */
+RERT_API bool rert_deformable_inverse_consistency_compute(
+    RertError *err,
+    const RertVolume *fixed,
+    const RertVolume *moving,
+    const RertDeformableOptions *options,
+    const RertVectorField *forward,
+    RertMat4 forward_rigid,
+    const float *mask,
+    RertFieldErrorStats *out,
+    double *seconds);
 
 /* ==== Deformable registration: DICOM Deformable Spatial Registration,
  * contour propagation, quality figures and the RADAR uncertainty band
@@ -978,7 +1038,12 @@ typedef struct RertLandmarkStats {
 /**
  * TRE of @p transform (reference -> moving, NULL = identity) over @p count
  * landmark pairs: fixed_mm[i] on the reference image, moving_mm[i] the
- * same anatomical point on the moving image.
+ * same anatomical point on the moving image; TRE_i = |T(fixed_i) -
+ * moving_i|. Works for every mapping (identity, matrix, dense field: use
+ * rert_vector_field_transform() for a RertVectorField). AAPM TG-132 asks a
+ * deformable registration for a mean of at most 2 mm and a maximum of
+ * 5 mm (rert_tg132_tolerance(): dir_tre_mean_mm, dir_tre_max_mm).
+ * @param errors_mm optional (NULL): receives the @p count TREs in order.
  * Errors: INVALID_ARG (NULL arrays, count 0, non-finite point naming its
  * index). Threads: safe.
  */
@@ -987,7 +1052,75 @@ RERT_API bool rert_landmark_error_compute(RertError *err,
                                           const RertVec3 *fixed_mm,
                                           const RertVec3 *moving_mm,
                                           size_t count,
+                                          double *errors_mm,
                                           RertLandmarkStats *out);
+
+/* ---- landmark pair files (CSV) */
+
+/** Largest landmark file read (LIMIT beyond). */
+#define RERT_LANDMARKS_MAX_BYTES ((size_t)1 << 20)
+/** Most landmark rows in one file (LIMIT beyond). */
+#define RERT_LANDMARKS_MAX_COUNT 1000u
+/** Bytes of a label, NUL included (labels are 1..63 characters). */
+#define RERT_LANDMARK_LABEL_SIZE 64
+
+/** Landmark pairs read from a CSV file. Opaque. */
+typedef struct RertLandmarkSet RertLandmarkSet;
+
+/**
+ * Read landmark pairs from CSV text: the first line is exactly
+ * "label,ref_x,ref_y,ref_z,prior_x,prior_y,prior_z" (spaces around fields
+ * allowed), then one row per landmark: a label (1..63 printable ASCII
+ * characters, no comma or quote; unique ignoring ASCII case) and six
+ * finite numbers, DICOM patient coordinates in mm: the point on the
+ * reference (planned) images and the same anatomical point on the prior
+ * (moving) course's images. "\r\n" or "\n" line ends; a UTF-8 byte order
+ * mark is skipped; no empty lines except one final newline; no quoting or
+ * comments. At least 1 and at most RERT_LANDMARKS_MAX_COUNT rows,
+ * at most RERT_LANDMARKS_MAX_BYTES bytes.
+ * @param name names the input in messages (e.g. the path).
+ * Errors: PARSE (wrong header, wrong column count, bad label, a field that
+ * is not a finite number, a duplicate label, no row: each naming the line
+ * and column, what was expected and what was found), LIMIT, NOMEM,
+ * INVALID_ARG (NULL data with a size).
+ * Ownership: @p data borrowed; new, rert_landmark_set_destroy().
+ * Threads: safe.
+ */
+RERT_API RertLandmarkSet *rert_landmark_set_parse(RertError *err,
+                                                  const void *data,
+                                                  size_t size,
+                                                  const char *name);
+/** Load and parse the file at @p path (rert_landmark_set_parse()).
+ * Errors: also IO. Ownership: new. Threads: safe. */
+RERT_API RertLandmarkSet *rert_landmark_set_load(RertError *err,
+                                                 const char *path);
+/** Free. NULL allowed. */
+RERT_API void rert_landmark_set_destroy(RertLandmarkSet *s);
+/** Number of landmark pairs (0 for NULL). */
+RERT_API size_t rert_landmark_set_count(const RertLandmarkSet *s);
+/** Label of pair @p index (borrowed, valid while @p s lives); NULL past
+ * the end. */
+RERT_API const char *rert_landmark_set_label(const RertLandmarkSet *s,
+                                             size_t index);
+/** The reference points, rert_landmark_set_count() of them, in file order
+ * (borrowed, valid while @p s lives). */
+RERT_API const RertVec3 *
+rert_landmark_set_reference_mm(const RertLandmarkSet *s);
+/** The prior (moving) points, in the same order (borrowed). */
+RERT_API const RertVec3 *rert_landmark_set_moving_mm(const RertLandmarkSet *s);
+/**
+ * Check that every reference point lies on @p grid: within half a voxel
+ * of its outermost voxel centres along each grid axis (where a field on
+ * that grid is defined). @p what names the grid in the message, e.g. "the
+ * reference grid".
+ * Errors: GEOMETRY naming the first landmark outside (label, line, point,
+ * voxel index found and range expected), INVALID_ARG (NULL).
+ * Threads: safe.
+ */
+RERT_API bool rert_landmark_set_check_inside(RertError *err,
+                                             const RertLandmarkSet *s,
+                                             const RertGridGeometry *grid,
+                                             const char *what);
 
 /** How a tolerance is compared. */
 typedef enum RertToleranceKind {

@@ -142,7 +142,9 @@ bool assess_agreement_html(RertError *err,
                                 g->stats.dice, g->stats.mean_surface_mm,
                                 g->stats.hausdorff95_mm);
     }
-    return ok && rert_strbuf_puts(err, sb, "</table></section>");
+    return ok && rert_strbuf_puts(err, sb, "</table>") &&
+           assess_regqa_html(err, sb, a) &&
+           rert_strbuf_puts(err, sb, "</section>");
 }
 
 bool assess_agreement_json(RertError *err,

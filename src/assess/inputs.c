@@ -145,13 +145,14 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-/* A LETd map (keV/um): a MetaImage (.mha/.mhd) scalar image, or an
- * RTDOSE-like grid whose values are LETd. */
+/* A LETd map (keV/um): a MetaImage (.mha/.mhd) or NIfTI-1 (.nii/.nii.gz)
+ * scalar image, or an RTDOSE-like grid whose values are LETd. */
 static RertVolume *load_let(RertError *err, const char *path)
 {
-    if (ends_with(path, ".mha") || ends_with(path, ".mhd")) {
+    if (ends_with(path, ".mha") || ends_with(path, ".mhd") ||
+        ends_with(path, ".nii") || ends_with(path, ".nii.gz")) {
         RertLimits limits = rert_limits_default();
-        return rert_volume_load_metaimage(err, path, &limits);
+        return rert_volume_load_image(err, path, &limits);
     }
     RertDoseLoadOptions o = rert_dose_load_options_default();
     o.relative_normalisation_gy = 1.0; /* LET grids carry no dose units */
@@ -355,9 +356,17 @@ static bool deformable_auto(RertError *err, const RertAssessment *a, Course *k)
         return false;
     }
     k->to_course = rert_vector_field_transform(err, f);
-    rert_vector_field_destroy(f);
     k->has_deformable = true;
     k->is_deformable = true;
+    k->has_domain = true;
+    k->domain = *rert_vector_field_geometry(f);
+    k->has_rigid_part = true;
+    k->rigid_part = k->deformable.rigid_fixed_to_moving;
+    bool ok = k->to_course != NULL && assess_inverse_consistency(err, a, k, f);
+    rert_vector_field_destroy(f);
+    if (!ok) {
+        return false;
+    }
     const RertJacobianStats *j = &k->deformable.jacobian;
     (void)snprintf(k->registration, sizeof k->registration,
                    "deformable, automatic (demons after rigid): deformation "
@@ -378,6 +387,8 @@ static bool vector_field(RertError *err, Course *k)
         return false;
     }
     k->to_course = rert_vector_field_transform(err, f);
+    k->has_domain = true;
+    k->domain = *rert_vector_field_geometry(f);
     rert_vector_field_destroy(f);
     k->is_deformable = true;
     (void)snprintf(k->registration, sizeof k->registration,
@@ -478,6 +489,7 @@ bool assess_load_courses(RertError *err, RertAssessment *a)
         assess_progress(a, "loading courses",
                         (double)i / (double)a->course_count);
         if ((i != a->planned && !load_course(err, a, i)) ||
+            !assess_landmarks_load(err, a, &a->courses[i]) ||
             (a->courses[i].has_voxels &&
              !course_transform(err, a, &a->courses[i]))) {
             return false;

@@ -20,34 +20,53 @@
  * alpha/beta map's rule, RERT_AB_MAP_INSIDE_DEFAULT_FRAC). */
 #define ASSESS_INSIDE_FRAC 0.5
 
-/** One course: inputs, mapping, EQD2 on the reference grid. */
+/** One course: inputs, mapping, EQD2 on the reference grid. (Members
+ * ordered by alignment: clang-analyzer's padding check.) */
 typedef struct Course {
     const RertCaseCourse *spec;
-    bool is_planned;
-    bool has_voxels; /* an RTDOSE enters the voxel sum */
     RertDose *dose;
     RertStructureSet *structures;
     RertPlan *plan;
     RertImageSeries *ct;
     RertTransform *to_course; /* reference xyz -> course xyz */
-    char registration[160];   /* how it was mapped, for the report */
-    bool has_rigid;
     RertRigidResult rigid;
-    bool is_deformable;  /* a deformable mapping was used */
-    bool has_deformable; /* `deformable` below is filled */
-    RertDeformableResult deformable;
+    RertDeformableResult deformable; /* filled when has_deformable */
     long fractions;
-    double rbe; /* factor applied to the stored dose */
-    char rbe_note[160];
+    double rbe;                    /* factor applied to the stored dose */
     const RertRbeModel *rbe_model; /* LET-based model, or NULL */
     double rbe_divisor;            /* stored dose / this = physical dose */
     RertVolume *let;               /* LETd (keV/um) on the dose grid */
     double interval_months; /* prior: end -> planned start; NaN otherwise */
-    char ab_note[65];       /* DoseComment-style alpha/beta summary */
     size_t outside_voxels;  /* reference voxels outside its dose grid */
     RertVolume *eqd2[ASSESS_MAX_AB]; /* at a uniform alpha/beta, mapped */
     RertVolume *eqd2_map;            /* per-ROI alpha/beta, mapped */
     double default_recovery;         /* r outside listed organs */
+    /* Registration checks (regqa.c). Inverse consistency of a
+     * deformable_auto mapping: */
+    RertFieldErrorStats inverse_consistency;
+    double inverse_consistency_seconds;
+    /* Where the mapping is defined beyond the reference grid (a field's
+     * own grid), and its rigid part (deformable_auto: the rigid start). */
+    RertGridGeometry domain;
+    RertMat4 rigid_part;
+    /* Landmark TRE of the mapping used (and of its rigid part alone). */
+    RertLandmarkSet *landmarks;
+    double *tre_mm; /* per landmark */
+    RertLandmarkStats tre;
+    double *rigid_tre_mm; /* NULL without a rigid part */
+    RertLandmarkStats rigid_tre;
+    char registration[160]; /* how it was mapped, for the report */
+    char rbe_note[160];
+    char inverse_consistency_note[160]; /* why it is absent */
+    char ab_note[65];                   /* DoseComment-style alpha/beta */
+    bool is_planned;
+    bool has_voxels;     /* an RTDOSE enters the voxel sum */
+    bool has_rigid;      /* `rigid` is filled */
+    bool is_deformable;  /* a deformable mapping was used */
+    bool has_deformable; /* `deformable` is filled */
+    bool has_inverse_consistency;
+    bool has_domain;
+    bool has_rigid_part;
 } Course;
 
 /** One ROI of the planned structure set, on the reference grid. */
@@ -176,6 +195,18 @@ bool assess_agreement_html(RertError *err,
 bool assess_agreement_json(RertError *err,
                            RertJsonWriter *w,
                            const RertAssessment *a);
+/* regqa.c: inverse consistency (deformable_auto), landmark TRE */
+bool assess_inverse_consistency(RertError *err,
+                                const RertAssessment *a,
+                                Course *k,
+                                const RertVectorField *forward);
+bool assess_landmarks_load(RertError *err, const RertAssessment *a, Course *k);
+bool assess_landmarks(RertError *err, RertAssessment *a);
+void assess_regqa_clear(Course *k);
+bool assess_regqa_html(RertError *err, RertStrbuf *sb, const RertAssessment *a);
+bool assess_regqa_json(RertError *err,
+                       RertJsonWriter *w,
+                       const RertAssessment *a);
 /* select.c */
 bool assess_selection(RertError *err, RertAssessment *a);
 bool assess_selection_json(RertError *err,

@@ -349,6 +349,7 @@ static bool report_json(RertError *err, const RertAssessment *a, RertStrbuf *sb)
     (void)(json_items(err, &w, a));
     (void)(assess_selection_json(err, &w, a));
     (void)assess_agreement_json(err, &w, a);
+    (void)assess_regqa_json(err, &w, a);
     (void)(json_warnings(err, &w, a));
     (void)(rert_json_object_end(err, &w));
     return rert_json_writer_finish(err, &w);
@@ -396,21 +397,43 @@ static bool dvh_csv(RertError *err, const RertAssessment *a, RertStrbuf *sb)
     return ok;
 }
 
+/* The RT Plan a course's dose comes from: its RTPLAN, else the plan its
+ * RTDOSE references; NULL when neither is known. */
+static const char *course_plan_uid(const Course *c)
+{
+    if (c->plan != NULL) {
+        return rert_plan_meta(c->plan)->sop_instance_uid;
+    }
+    if (c->dose != NULL && rert_dose_referenced_plan_uid(c->dose)[0] != '\0') {
+        return rert_dose_referenced_plan_uid(c->dose);
+    }
+    return NULL;
+}
+
+/* DoseSummationType of a derived dose referencing @p count plans: PLAN or
+ * MULTI_PLAN (PS3.3 C.8.8.3 then requires the Referenced RT Plan
+ * Sequence); RECORD when no plan is known at all (paper-only or plan-less
+ * courses; dciodvfy then asks for a treatment record reference). */
+static const char *summation_type(size_t count)
+{
+    return count > 1 ? "MULTI_PLAN" : (count == 1 ? "PLAN" : "RECORD");
+}
+
 static bool dose_files(RertError *err, const RertAssessment *a, const char *dir)
 {
     const char *plans[RERT_CASE_MAX_COURSES];
     size_t plan_count = 0;
     for (size_t c = 0; c < a->course_count; c++) {
-        if (a->courses[c].plan != NULL) {
-            plans[plan_count++] =
-                rert_plan_meta(a->courses[c].plan)->sop_instance_uid;
+        const char *uid = course_plan_uid(&a->courses[c]);
+        if (uid != NULL) {
+            plans[plan_count++] = uid;
         }
     }
     char path[4096];
     RertDoseWriteOptions o = rert_dose_write_options_default();
     o.source = a->ref_header;
     o.dose_type = RERT_DOSE_TYPE_EFFECTIVE;
-    o.summation_type = plan_count > 0 ? "MULTI_PLAN" : "RECORD";
+    o.summation_type = summation_type(plan_count);
     o.referenced_plan_uids = plans;
     o.referenced_plan_count = plan_count;
     o.comment = "cumulative EQD2 all courses, no recovery";
@@ -425,12 +448,14 @@ static bool dose_files(RertError *err, const RertAssessment *a, const char *dir)
                    "max physical dose in %ld fx (remaining budget)",
                    p->fractions);
     o.dose_type = RERT_DOSE_TYPE_PHYSICAL;
-    o.summation_type = p->plan != NULL ? "PLAN" : "RECORD";
-    o.referenced_plan_count = 0;
-    const char *planned_uid =
-        p->plan != NULL ? rert_plan_meta(p->plan)->sop_instance_uid : NULL;
-    o.referenced_plan_uids = &planned_uid;
-    o.referenced_plan_count = planned_uid != NULL ? 1 : 0;
+    /* the budget is derived from the planned course's plan when there is
+     * one, otherwise from the prior courses' plans */
+    const char *planned_uid = course_plan_uid(p);
+    if (planned_uid != NULL) {
+        o.referenced_plan_uids = &planned_uid;
+        o.referenced_plan_count = 1;
+    }
+    o.summation_type = summation_type(o.referenced_plan_count);
     o.comment = comment;
     o.series_description = "rert remaining budget (physical Gy)";
     char name[64];

@@ -74,6 +74,7 @@ static void course_clear(Course *k)
     }
     rert_volume_destroy(k->eqd2_map);
     rert_volume_destroy(k->let);
+    assess_regqa_clear(k);
 }
 
 void rert_assess_destroy(RertAssessment *a)
@@ -182,11 +183,12 @@ RertAssessment *rert_assess_run(RertError *err,
     a->options = *options;
     rert_strbuf_init(&a->warnings, (size_t)1 << 20);
     bool ok = assess_load_library(err, a) && assess_load_courses(err, a) &&
-              assess_prepare_rois(err, a) && assess_map_doses(err, a) &&
-              assess_recovery(err, a) && sum_maps(err, a) &&
-              assess_measure(err, a) && assess_budget(err, a) &&
-              assess_classify(err, a) && assess_selection(err, a) &&
-              assess_agreement(err, a) && summarise(err, a);
+              assess_landmarks(err, a) && assess_prepare_rois(err, a) &&
+              assess_map_doses(err, a) && assess_recovery(err, a) &&
+              sum_maps(err, a) && assess_measure(err, a) &&
+              assess_budget(err, a) && assess_classify(err, a) &&
+              assess_selection(err, a) && assess_agreement(err, a) &&
+              summarise(err, a);
     if (!ok) {
         rert_error_prefix(err, "assessing %s", rert_case_name(c));
         rert_assess_destroy(a);

@@ -25,6 +25,8 @@ typedef struct Params {
     long iterations; /* -1 = default */
     double min_spacing_mm;
     bool has_min_spacing;
+    bool inverse_consistency;
+    const char *landmarks;
 } Params;
 
 static void usage(FILE *out)
@@ -35,7 +37,8 @@ static void usage(FILE *out)
         "                     [--method rigid|deformable] [--mask ROI "
         "--structures RS.dcm]\n"
         "                     [-o REG.dcm] [--vector-field OUT.mha|.mhd|.nii]"
-        "\n\n"
+        "\n                     [--inverse-consistency] [--landmarks "
+        "FILE.csv]\n\n"
         "Registers the moving images onto the fixed (reference) images and "
         "prints\nthe quality figures. rigid: mutual information, 6 degrees "
         "of freedom.\ndeformable: the rigid start, then multi-resolution "
@@ -61,6 +64,17 @@ static void usage(FILE *out)
         "  --levels N           resolution levels, 1..5 (default 3)\n"
         "  --iterations N       demons iterations per level (default 40)\n"
         "  --min-spacing MM     finest demons voxel size (default 2)\n"
+        "  --inverse-consistency  deformable: run the registration in "
+        "reverse and\n"
+        "                       print |x + u(x) + v(x + u(x)) - x| over the "
+        "fixed body\n"
+        "                       (no published tolerance: no pass/fail)\n"
+        "  --landmarks FILE.csv landmark pairs "
+        "(label,ref_x,ref_y,ref_z,prior_x,prior_y,\n"
+        "                       prior_z; fixed = ref, moving = prior, mm): "
+        "TRE of the\n"
+        "                       result (and of its rigid start) against "
+        "TG-132\n"
         "  -q, --quiet          no figures\n\n"
         "example:\n"
         "  rert register --fixed demo/course2/ct --moving demo/course1/ct "
@@ -92,8 +106,11 @@ static bool parse_number_option(Params *p, int c, const char *arg)
     return ok;
 }
 
-static bool parse_option(Params *p, int c, const char *arg)
+/* char *arg: the CliOptionFn signature */
+// NOLINTNEXTLINE(readability-non-const-parameter)
+static bool parse_option(void *ctx, int c, char *arg)
 {
+    Params *p = ctx;
     switch (c) {
     case 'f':
         p->fixed = arg;
@@ -131,6 +148,12 @@ static bool parse_option(Params *p, int c, const char *arg)
     case 'q':
         cli_quiet = true;
         return true;
+    case 'C':
+        p->inverse_consistency = true;
+        return true;
+    case 'l':
+        p->landmarks = arg;
+        return true;
     default:
         return parse_number_option(p, c, arg);
     }
@@ -144,8 +167,13 @@ static const char *check_params(const Params *p)
     if ((p->mask_roi == NULL) != (p->structures == NULL)) {
         return "--mask and --structures go together";
     }
-    if (p->reg_out == NULL && p->field_out == NULL) {
-        return "nothing to write: give -o REG.dcm and/or --vector-field FILE";
+    if (p->inverse_consistency && !p->deformable) {
+        return "--inverse-consistency needs --method deformable";
+    }
+    if (p->reg_out == NULL && p->field_out == NULL && p->landmarks == NULL &&
+        !p->inverse_consistency) {
+        return "nothing to do: give -o REG.dcm, --vector-field FILE, "
+               "--landmarks FILE.csv and/or --inverse-consistency";
     }
     return NULL;
 }
@@ -165,21 +193,17 @@ static int parse_args(Params *p, int argc, char **argv)
         {"levels", required_argument, NULL, 'L'},
         {"iterations", required_argument, NULL, 'I'},
         {"min-spacing", required_argument, NULL, 'S'},
+        {"inverse-consistency", no_argument, NULL, 'C'},
+        {"landmarks", required_argument, NULL, 'l'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     memset(p, 0, sizeof *p);
     p->iterations = -1;
-    optind = 1;
-    int c;
-    while ((c = getopt_long(argc, argv, "ho:q", longopts, NULL)) != -1) {
-        if (c == 'h') {
-            usage(stdout);
-            return 1;
-        }
-        if (c == '?' || !parse_option(p, c, optarg)) {
-            return 2;
-        }
+    int parsed =
+        cli_parse_options(argc, argv, "ho:q", longopts, parse_option, p, usage);
+    if (parsed != CLI_OPTIONS_OK) {
+        return parsed;
     }
     const char *problem = optind < argc ? "unexpected argument" : NULL;
     problem = problem != NULL ? problem : check_params(p);
@@ -209,6 +233,10 @@ static bool ends_with(const char *s, const char *suffix)
 static bool input_load(RertError *err, const char *path, Input *in)
 {
     memset(in, 0, sizeof *in);
+    if (path == NULL) {
+        return rert_error_set(err, RERT_ERR_INVALID_ARG,
+                              "--fixed and --moving are required");
+    }
     if (ends_with(path, ".mha") || ends_with(path, ".mhd")) {
         in->owned = rert_volume_load_metaimage(err, path, NULL);
         in->volume = in->owned;
@@ -347,6 +375,106 @@ static bool compute(RertError *err,
     return true;
 }
 
+/* The limit of TG-132 table entry @p quantity (the library keeps them). */
+static double tg132_limit(const char *quantity)
+{
+    for (size_t i = 0; i < rert_tg132_tolerance_count(); i++) {
+        const RertRegistrationTolerance *t = rert_tg132_tolerance(i);
+        if (strcmp(t->quantity, quantity) == 0) {
+            return t->limit;
+        }
+    }
+    return 0.0;
+}
+
+/* TRE of @p t over the landmarks, against AAPM TG-132. */
+static bool print_tre(RertError *err,
+                      const RertLandmarkSet *set,
+                      const RertTransform *t,
+                      const char *what)
+{
+    size_t n = rert_landmark_set_count(set);
+    double *each = rert_calloc(err, n, sizeof *each);
+    RertLandmarkStats s;
+    if (each == NULL || !rert_landmark_error_compute(
+                            err, t, rert_landmark_set_reference_mm(set),
+                            rert_landmark_set_moving_mm(set), n, each, &s)) {
+        rert_free(each);
+        return false;
+    }
+    double mean_limit = tg132_limit("dir_tre_mean_mm");
+    double max_limit = tg132_limit("dir_tre_max_mm");
+    bool ok = s.mean_mm <= mean_limit && s.max_mm <= max_limit;
+    (void)printf("landmark TRE, %s: mean %.2f mm, SD %.2f mm, max %.2f mm "
+                 "(%s) over %zu landmarks; TG-132 (mean <= %g, max <= %g "
+                 "mm): %s\n",
+                 what, s.mean_mm, s.sd_mm, s.max_mm,
+                 rert_landmark_set_label(set, s.worst_index), n, mean_limit,
+                 max_limit, ok ? "pass" : "FAIL");
+    for (size_t i = 0; i < n; i++) {
+        (void)printf("  %s %.2f mm\n", rert_landmark_set_label(set, i),
+                     each[i]);
+    }
+    rert_free(each);
+    return true;
+}
+
+/* --landmarks: the result's TRE and, for a deformable result, its rigid
+ * start's. */
+static bool landmark_report(RertError *err,
+                            const Params *p,
+                            const RertVolume *fixed,
+                            RertMat4 rigid,
+                            const RertVectorField *field)
+{
+    RertLandmarkSet *set = rert_landmark_set_load(err, p->landmarks);
+    if (set == NULL ||
+        !rert_landmark_set_check_inside(err, set, rert_volume_geometry(fixed),
+                                        "the fixed image grid")) {
+        rert_landmark_set_destroy(set);
+        return false;
+    }
+    RertTransform *r = rert_transform_create_matrix(err, rigid);
+    RertTransform *d =
+        field != NULL ? rert_vector_field_transform(err, field) : NULL;
+    bool ok = r != NULL && (field == NULL || d != NULL) &&
+              (field == NULL || print_tre(err, set, d, "deformable")) &&
+              print_tre(err, set, r, field != NULL ? "rigid start" : "rigid");
+    rert_transform_destroy(d);
+    rert_transform_destroy(r);
+    rert_landmark_set_destroy(set);
+    return ok;
+}
+
+static bool inverse_consistency_report(RertError *err,
+                                       const Params *p,
+                                       const Input in[2],
+                                       const float *mask,
+                                       RertMat4 rigid,
+                                       const RertVectorField *field)
+{
+    RertDeformableOptions o = rert_deformable_options_default();
+    o.levels = p->levels > 0 ? (unsigned)p->levels : o.levels;
+    for (unsigned l = 0; p->iterations >= 0 && l < o.levels; l++) {
+        o.iterations[l] = (unsigned)p->iterations;
+    }
+    o.min_spacing_mm =
+        p->has_min_spacing ? p->min_spacing_mm : o.min_spacing_mm;
+    RertFieldErrorStats s;
+    double seconds = 0.0;
+    if (!rert_deformable_inverse_consistency_compute(
+            err, in[0].volume, in[1].volume, &o, field, rigid, mask, &s,
+            &seconds)) {
+        return false;
+    }
+    (void)printf("inverse consistency |x + u(x) + v(x + u(x)) - x|: mean "
+                 "%.2f mm, 95th percentile %.2f mm, max %.2f mm over %zu "
+                 "voxels (reverse run %.2f s; no published numeric "
+                 "tolerance)\n",
+                 s.mean_mm, s.p95_mm, s.max_mm, s.count, seconds);
+    return true;
+}
+
 static bool write_reg(RertError *err,
                       const Params *p,
                       const Input in[2],
@@ -438,7 +566,11 @@ int cmd_register(int argc, char **argv)
         }
     }
     if (!compute(&err, &p, in, mask, &rigid, &field) ||
-        !write_outputs(&err, &p, in, rigid, field)) {
+        !write_outputs(&err, &p, in, rigid, field) ||
+        (p.inverse_consistency &&
+         !inverse_consistency_report(&err, &p, in, mask, rigid, field)) ||
+        (p.landmarks != NULL &&
+         !landmark_report(&err, &p, in[0].volume, rigid, field))) {
         rc = cli_fail(CMD, &err);
     }
 out:

@@ -34,7 +34,8 @@ static const char *const course_keys[] = {"name",
 static const char *const dicom_keys[] = {"ct", "rtdose", "rtstruct", "rtplan",
                                          NULL};
 static const char *const rbe_keys[] = {"model", "value", "let_map", NULL};
-static const char *const registration_keys[] = {"method", "file", NULL};
+static const char *const registration_keys[] = {
+    "method", "file", "landmarks", "inverse_consistency", NULL};
 static const char *const dvh_keys[] = {"organ", "metric", "dose_gy",
                                        "fractions", NULL};
 static const char *const toxicity_keys[] = {"ctcae_version", "events", NULL};
@@ -187,13 +188,25 @@ static bool parse_registration(RertError *err,
 {
     g->line = rert_yaml_line(map);
     int method = 0;
+    bool check_ic = true;
     if (!rert_yaml_check_keys(err, c->doc, map, "courses[].registration",
                               registration_keys) ||
         !case_get_enum(err, c, map, "method", true, case_registration_names + 1,
-                       1, &method)) {
+                       1, &method) ||
+        !case_get_path(err, c, map, "landmarks", false, false,
+                       &g->landmarks) ||
+        !rert_yaml_get_bool(err, c->doc, map, "inverse_consistency", false,
+                            &check_ic, NULL)) {
         return false;
     }
     g->method = (RertCaseRegistrationMethod)method;
+    g->is_inverse_consistency_skipped = !check_ic;
+    if (g->method != RERT_CASE_REG_DEFORMABLE_AUTO &&
+        !forbid(err, c, map, "inverse_consistency",
+                "with this method (deformable_auto only: the check runs "
+                "the registration in reverse)")) {
+        return false;
+    }
     bool has_file = g->method == RERT_CASE_REG_DICOM_REG ||
                     g->method == RERT_CASE_REG_VECTOR_FIELD;
     if (!has_file) {

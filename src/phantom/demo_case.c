@@ -8,6 +8,11 @@
 #include <rert/io.h>
 #include <rert/phantom.h>
 
+#include "internal.h"
+
+/* The landmark file written beside the case file (course 1 = prior). */
+#define LANDMARK_FILE "landmarks_course1.csv"
+
 /* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's
  * days_from_civil) and back. */
 static long days_from_civil(long y, long m, long d)
@@ -111,7 +116,10 @@ static bool write_course(RertError *err,
             err, sb,
             "    # different frame of reference and a deformed neck:\n"
             "    # rigid then deformable registration, automatically\n"
-            "    registration: {method: deformable_auto}\n"
+            "    # anatomical points on both CTs from the generator's known\n"
+            "    # deformation: the report gives their TRE\n"
+            "    registration: {method: deformable_auto, "
+            "landmarks: " LANDMARK_FILE "}\n"
             "    toxicity:\n"
             "      ctcae_version: \"5.0\"\n"
             "      events:\n"
@@ -169,6 +177,73 @@ static const char *const case_tail =
     "  meaningful_dose_achievable: true\n"
     "  tumour_board: true\n";
 
+/* Landmarks in anatomy (= course-1 patient) coordinates, mm: bony,
+ * organ and skin points inside the body, some where the neck deformation
+ * is zero (near the spine) and most where it is large (docs/phantom.md). */
+static const struct {
+    const char *label;
+    double xyz[3];
+} landmarks[] = {
+    {"cord_C3", {0.0, 38.0, -10.0}},
+    {"vertebral_body_C4", {0.0, 16.2, -25.0}},
+    {"airway", {0.0, -10.0, 0.0}},
+    {"carotid_L", {22.0, 4.0, -5.0}},
+    {"carotid_R", {-22.0, 4.0, -5.0}},
+    {"mandible_tip", {0.0, -55.0, 27.0}},
+    {"parotid_L", {48.0, 30.0, 40.0}},
+    {"parotid_R", {-48.0, 30.0, 40.0}},
+    {"skin_anterior_neck", {0.0, -47.0, -30.0}},
+    {"skin_left_neck", {57.0, 10.0, -30.0}},
+};
+
+/* "<folder of @p case_path>/LANDMARK_FILE" into @p out. */
+static bool
+landmark_path(RertError *err, const char *case_path, char *out, size_t size)
+{
+    const char *slash = strrchr(case_path, '/');
+    int n = slash == NULL
+                ? snprintf(out, size, "%s", LANDMARK_FILE)
+                : snprintf(out, size, "%.*s/%s", (int)(slash - case_path),
+                           case_path, LANDMARK_FILE);
+    if (n < 0 || (size_t)n >= size) {
+        return rert_error_set(err, RERT_ERR_IO,
+                              "landmark file beside %s: path too long",
+                              case_path);
+    }
+    return true;
+}
+
+/* Reference (course 2, planned) point p and prior (course 1) point of
+ * each anatomical landmark: the generator's exact mapping, no
+ * registration involved. */
+static bool write_landmarks(RertError *err,
+                            const char *case_path,
+                            const RertPhantomOptions *o)
+{
+    char path[4096];
+    if (!landmark_path(err, case_path, path, sizeof path)) {
+        return false;
+    }
+    PhantomModel m;
+    phantom_model_init(&m, o);
+    RertStrbuf sb;
+    rert_strbuf_init(&sb, 65536);
+    bool ok = rert_strbuf_puts(
+        err, &sb, "label,ref_x,ref_y,ref_z,prior_x,prior_y,prior_z\n");
+    for (size_t i = 0; ok && i < sizeof landmarks / sizeof landmarks[0]; i++) {
+        RertVec3 p = {landmarks[i].xyz[0], landmarks[i].xyz[1],
+                      landmarks[i].xyz[2]};
+        RertVec3 prior = phantom_to_anatomy(&m, 0, p);
+        RertVec3 ref = phantom_from_anatomy(&m, 1, p);
+        ok = rert_strbuf_printf(err, &sb, "%s,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f\n",
+                                landmarks[i].label, ref.x, ref.y, ref.z,
+                                prior.x, prior.y, prior.z);
+    }
+    ok = ok && rert_file_save_atomic(err, path, sb.data, sb.len);
+    rert_strbuf_clear(&sb);
+    return ok;
+}
+
 bool rert_phantom_write_case_file(RertError *err,
                                   const char *path,
                                   const RertPhantomOptions *options)
@@ -196,6 +271,7 @@ bool rert_phantom_write_case_file(RertError *err,
          write_course(err, &sb, &o.courses[1], 2, true) &&
          rert_strbuf_puts(err, &sb, "\n") &&
          rert_strbuf_puts(err, &sb, case_tail) &&
+         write_landmarks(err, path, &o) &&
          rert_file_save_atomic(err, path, sb.data, sb.len);
     rert_strbuf_clear(&sb);
     return ok;

@@ -62,6 +62,7 @@ bool rert_landmark_error_compute(RertError *err,
                                  const RertVec3 *fixed_mm,
                                  const RertVec3 *moving_mm,
                                  size_t count,
+                                 double *errors_mm,
                                  RertLandmarkStats *out)
 {
     if (fixed_mm == NULL || moving_mm == NULL || out == NULL || count == 0) {
@@ -87,6 +88,9 @@ bool rert_landmark_error_compute(RertError *err,
         double dy = p.y - moving_mm[i].y;
         double dz = p.z - moving_mm[i].z;
         double d = sqrt(dx * dx + dy * dy + dz * dz);
+        if (errors_mm != NULL) {
+            errors_mm[i] = d;
+        }
         sum += d;
         sum2 += d * d;
         if (d > s.max_mm || i == 0) {

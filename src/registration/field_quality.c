@@ -273,33 +273,68 @@ bool rert_vector_field_inverse_consistency(RertError *err,
     return true;
 }
 
-bool rert_vector_field_landmark_error(RertError *err,
-                                      const RertVectorField *f,
-                                      const RertVec3 *fixed_mm,
-                                      const RertVec3 *moving_mm,
-                                      size_t count,
-                                      RertFieldErrorStats *out)
+/* Fixed voxels above @p threshold (new array, rert_free()). */
+static float *threshold_mask(RertError *err, const RertVolume *v, double threshold)
 {
-    if (f == NULL || fixed_mm == NULL || moving_mm == NULL || out == NULL ||
-        count == 0) {
-        return rert_error_set(err, RERT_ERR_INVALID_ARG,
-                              "landmark error: NULL argument or no "
-                              "landmark (count %zu)",
-                              count);
+    const RertGridGeometry *g = rert_volume_geometry(v);
+    size_t n = rert_grid_voxel_count(g);
+    float *mask = rert_alloc_voxels(err, n, sizeof(float));
+    if (mask == NULL) {
+        return NULL;
     }
-    float *d = rert_calloc(err, count, sizeof(float));
-    if (d == NULL) {
+    const float *data = rert_volume_data_const(v);
+    for (size_t i = 0; i < n; i++) {
+        mask[i] = (double)data[i] > threshold ? 1.0f : 0.0f;
+    }
+    return mask;
+}
+
+bool rert_deformable_inverse_consistency_compute(
+    RertError *err,
+    const RertVolume *fixed,
+    const RertVolume *moving,
+    const RertDeformableOptions *options,
+    const RertVectorField *forward,
+    RertMat4 forward_rigid,
+    const float *mask,
+    RertFieldErrorStats *out,
+    double *seconds)
+{
+    if (fixed == NULL || moving == NULL || forward == NULL || out == NULL) {
+        return rert_error_set(err, RERT_ERR_INVALID_ARG,
+                              "inverse consistency: NULL argument");
+    }
+    if (!rert_grid_geometry_equal(&forward->geometry,
+                                  rert_volume_geometry(fixed), 1e-3)) {
+        return rert_error_set(err, RERT_ERR_GEOMETRY,
+                              "inverse consistency: the forward field does "
+                              "not lie on the fixed image's grid");
+    }
+    RertDeformableOptions o =
+        options != NULL ? *options : rert_deformable_options_default();
+    o.fixed_mask = NULL;
+    o.rigid.fixed_mask = NULL;
+    o.truth = NULL;
+    o.has_initial = true;
+    if (!rert_mat4_invert(err, forward_rigid, &o.initial)) {
+        rert_error_prefix(err, "inverse consistency: the rigid start");
         return false;
     }
-    for (size_t n = 0; n < count; n++) {
-        RertVec3 p = fixed_mm[n];
-        RertVec3 u = rert_vector_field_sample(f, p);
-        double dx = p.x + u.x - moving_mm[n].x;
-        double dy = p.y + u.y - moving_mm[n].y;
-        double dz = p.z + u.z - moving_mm[n].z;
-        d[n] = (float)sqrt(dx * dx + dy * dy + dz * dz);
+    RertDeformableResult r;
+    RertVectorField *back = rert_deformable_register(err, moving, fixed, &o, &r);
+    if (back == NULL) {
+        rert_error_prefix(err, "inverse consistency: reverse registration");
+        return false;
     }
-    distance_stats(d, count, out);
-    rert_free(d);
-    return true;
+    float *own = mask == NULL ? threshold_mask(err, fixed, o.body_threshold)
+                              : NULL;
+    bool ok = (mask != NULL || own != NULL) &&
+              rert_vector_field_inverse_consistency(
+                  err, forward, back, mask != NULL ? mask : own, out);
+    if (ok && seconds != NULL) {
+        *seconds = r.seconds_total;
+    }
+    rert_free(own);
+    rert_vector_field_destroy(back);
+    return ok;
 }

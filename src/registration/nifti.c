@@ -1,8 +1,9 @@
-/* NIfTI-1 vector images (single .nii file) for displacement fields, as
- * ITK, plastimatch, elastix and ANTs write them: dim[5] = 3 components
- * stored as planes, RAS geometry in qform/sform, vector components in LPS
- * for intent 1007 VECTOR and in RAS for intent 1006 DISPVECT
- * (docs/deformable.md "NIfTI direction conventions"). */
+/* NIfTI-1 single-file images (.nii; .nii.gz is gunzipped by vf_io.c):
+ * scalar volumes of the usual integer and float types, and displacement
+ * fields as ITK, plastimatch, elastix and ANTs write them: dim[5] = 3
+ * components stored as planes, RAS geometry in qform/sform, vector
+ * components in LPS for intent 1007 VECTOR and in RAS for intent 1006
+ * DISPVECT (docs/deformable.md "NIfTI-1"). */
 #include <math.h>
 #include <string.h>
 
@@ -19,6 +20,18 @@
 #define NIFTI_TYPE_FLOAT32 16
 #define NIFTI_TYPE_FLOAT64 64
 
+typedef enum Kind { K_U8, K_I8, K_U16, K_I16, K_U32, K_I32, K_F32, K_F64 } Kind;
+
+/* The NIfTI-1 datatypes read (nifti1.h DT_*). */
+static const struct {
+    size_t bytes;
+    Kind kind;
+    int16_t code;
+} types[] = {
+    {1, K_U8, 2},   {2, K_I16, 4},  {4, K_I32, 8},   {4, K_F32, 16},
+    {8, K_F64, 64}, {1, K_I8, 256}, {2, K_U16, 512}, {4, K_U32, 768},
+};
+
 typedef struct Header {
     bool big_endian;
     int16_t dim[8];
@@ -32,6 +45,10 @@ typedef struct Header {
     int16_t sform_code;
     float quatern[6]; /* b, c, d, qoffset x, y, z */
     float srow[12];
+    /* derived by check_shape() */
+    size_t dims[3];
+    size_t components; /* 1 (scalar) or 3 (vector) */
+    size_t type;       /* index into types[] */
 } Header;
 
 static uint32_t get_u32(const uint8_t *p, bool be)
@@ -57,15 +74,40 @@ static float get_f32(const uint8_t *p, bool be)
     return f;
 }
 
-static double get_f64(const uint8_t *p, bool be)
+/* One element of type @p t at @p p as a double. */
+static double get_value(const uint8_t *p, size_t t, bool be)
 {
+    size_t n = types[t].bytes;
     uint64_t u = 0;
-    for (int i = 0; i < 8; i++) {
-        u = (u << 8) | p[be ? i : 7 - i];
+    for (size_t i = 0; i < n; i++) {
+        u = (u << 8) | p[be ? i : n - 1 - i];
     }
-    double d;
-    memcpy(&d, &u, sizeof d);
-    return d;
+    switch (types[t].kind) {
+    case K_U8:
+        return (double)(uint8_t)u;
+    case K_I8:
+        return (double)(int8_t)(uint8_t)u;
+    case K_U16:
+        return (double)(uint16_t)u;
+    case K_I16:
+        return (double)(int16_t)(uint16_t)u;
+    case K_U32:
+        return (double)(uint32_t)u;
+    case K_I32:
+        return (double)(int32_t)(uint32_t)u;
+    case K_F32: {
+        uint32_t w = (uint32_t)u;
+        float f;
+        memcpy(&f, &w, sizeof f);
+        return (double)f;
+    }
+    case K_F64: {
+        double d;
+        memcpy(&d, &u, sizeof d);
+        return d;
+    }
+    }
+    return (double)NAN;
 }
 
 bool vf_nifti_detect(const uint8_t *data, size_t size)
@@ -98,47 +140,76 @@ static void read_header(const uint8_t *d, bool be, Header *h)
     }
 }
 
-/* Shape checks: 3 spatial axes, one time point, 3 components. */
-static bool check_shape(RertError *err, const Header *h, const char *name)
+/* dim[a], or 1 beyond dim[0] (NIfTI: those entries are to be ignored). */
+static int dim_or_one(const Header *h, int a)
 {
-    if (h->dim[0] < 5 || h->dim[0] > 7) {
-        return rert_error_set(err, RERT_ERR_UNSUPPORTED,
-                              "%s: NIfTI dim[0] = %d, expected 5 (a vector "
-                              "image: x, y, z, t = 1, 3 components)",
-                              name, h->dim[0]);
-    }
-    for (int a = 1; a <= 3; a++) {
-        if (h->dim[a] < 1) {
-            return rert_error_set(err, RERT_ERR_PARSE,
-                                  "%s: NIfTI dim[%d] = %d, expected >= 1", name,
-                                  a, h->dim[a]);
-        }
-    }
-    bool extra_ok = true;
-    for (int a = 6; a <= h->dim[0]; a++) {
-        extra_ok = extra_ok && h->dim[a] == 1;
-    }
-    if (h->dim[4] != 1 || h->dim[5] != 3 || !extra_ok) {
-        return rert_error_set(err, RERT_ERR_UNSUPPORTED,
-                              "%s: NIfTI dim[4] = %d, dim[5] = %d: expected "
-                              "one time point and 3 vector components",
-                              name, h->dim[4], h->dim[5]);
-    }
+    return a <= h->dim[0] ? h->dim[a] : 1;
+}
+
+/* A vector field: intent 1006/1007 and float data. */
+static bool check_vector(RertError *err, const Header *h, const char *name)
+{
     if (h->intent != NIFTI_INTENT_VECTOR &&
         h->intent != NIFTI_INTENT_DISPVECT) {
         return rert_error_set(err, RERT_ERR_UNSUPPORTED,
-                              "%s: NIfTI intent code %d, expected 1007 "
-                              "(VECTOR) or 1006 (DISPVECT)",
+                              "%s: NIfTI intent code %d with 3 components, "
+                              "expected 1007 (VECTOR) or 1006 (DISPVECT)",
                               name, h->intent);
     }
     if (h->datatype != NIFTI_TYPE_FLOAT32 &&
         h->datatype != NIFTI_TYPE_FLOAT64) {
         return rert_error_set(err, RERT_ERR_UNSUPPORTED,
-                              "%s: NIfTI datatype %d, expected 16 (float32) "
-                              "or 64 (float64)",
+                              "%s: NIfTI vector datatype %d, expected 16 "
+                              "(float32) or 64 (float64)",
                               name, h->datatype);
     }
     return true;
+}
+
+/* Shape checks: 3 spatial axes (fewer: 1 voxel along the others), one
+ * time point, 1 or 3 components; a known datatype. */
+static bool check_shape(RertError *err, Header *h, const char *name)
+{
+    if (h->dim[0] < 1 || h->dim[0] > 7) {
+        return rert_error_set(err, RERT_ERR_PARSE,
+                              "%s: NIfTI dim[0] = %d, expected 1..7", name,
+                              h->dim[0]);
+    }
+    for (int a = 1; a <= 3; a++) {
+        if (dim_or_one(h, a) < 1) {
+            return rert_error_set(err, RERT_ERR_PARSE,
+                                  "%s: NIfTI dim[%d] = %d, expected >= 1", name,
+                                  a, h->dim[a]);
+        }
+        h->dims[a - 1] = (size_t)dim_or_one(h, a);
+    }
+    bool extra_ok = dim_or_one(h, 4) == 1;
+    for (int a = 6; a <= 7; a++) {
+        extra_ok = extra_ok && dim_or_one(h, a) == 1;
+    }
+    int components = dim_or_one(h, 5);
+    if (!extra_ok || (components != 1 && components != 3)) {
+        return rert_error_set(err, RERT_ERR_UNSUPPORTED,
+                              "%s: NIfTI dim[4] = %d, dim[5] = %d: expected "
+                              "one time point and 1 (scalar image) or 3 "
+                              "(vector field) components",
+                              name, dim_or_one(h, 4), components);
+    }
+    h->components = (size_t)components;
+    if (components == 3 && !check_vector(err, h, name)) {
+        return false;
+    }
+    for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+        if (types[t].code == h->datatype) {
+            h->type = t;
+            return true;
+        }
+    }
+    return rert_error_set(err, RERT_ERR_UNSUPPORTED,
+                          "%s: NIfTI datatype %d, expected one of 2 (uint8), "
+                          "256 (int8), 4 (int16), 512 (uint16), 8 (int32), "
+                          "768 (uint32), 16 (float32), 64 (float64)",
+                          name, h->datatype);
 }
 
 /* Voxel -> RAS affine (3x4) from the sform, else the qform, else the
@@ -192,12 +263,10 @@ static bool nifti_geometry(RertError *err,
 {
     double a[3][4];
     ras_affine(h, a);
-    size_t dims[3];
     double origin[3];
     double spacing[3];
     double dir[9];
     for (int col = 0; col < 3; col++) {
-        dims[col] = (size_t)h->dim[col + 1];
         /* RAS -> LPS: negate the x and y rows. */
         const double v[3] = {-a[0][col], -a[1][col], a[2][col]};
         double len = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
@@ -205,7 +274,10 @@ static bool nifti_geometry(RertError *err,
             return rert_error_set(err, RERT_ERR_GEOMETRY,
                                   "%s: NIfTI %s axis %d has length %g, "
                                   "expected a positive spacing",
-                                  name, h->sform_code > 0 ? "sform" : "qform",
+                                  name,
+                                  h->sform_code > 0   ? "sform"
+                                  : h->qform_code > 0 ? "qform"
+                                                      : "pixdim",
                                   col, len);
         }
         spacing[col] = len;
@@ -216,7 +288,7 @@ static bool nifti_geometry(RertError *err,
     origin[0] = -a[0][3];
     origin[1] = -a[1][3];
     origin[2] = a[2][3];
-    if (!rert_grid_geometry_make(err, dims, origin, spacing, dir,
+    if (!rert_grid_geometry_make(err, h->dims, origin, spacing, dir,
                                  limits->max_voxels, g)) {
         rert_error_prefix(err, "%s: NIfTI geometry", name);
         return false;
@@ -224,7 +296,7 @@ static bool nifti_geometry(RertError *err,
     return true;
 }
 
-/* Planar components -> interleaved LPS vectors. */
+/* Planar components -> interleaved values (vectors in LPS). */
 static bool nifti_values(RertError *err,
                          const Header *h,
                          const uint8_t *src,
@@ -232,19 +304,19 @@ static bool nifti_values(RertError *err,
                          float *out,
                          const char *name)
 {
-    size_t bytes = h->datatype == NIFTI_TYPE_FLOAT64 ? 8 : 4;
+    size_t bytes = types[h->type].bytes;
+    size_t nc = h->components;
     bool scaled = h->slope != 0.0f && isfinite(h->slope) &&
                   isfinite(h->inter) && !(h->slope == 1.0f && h->inter == 0.0f);
     double sign[3] = {1.0, 1.0, 1.0};
-    if (h->intent == NIFTI_INTENT_DISPVECT) {
+    if (nc == 3 && h->intent == NIFTI_INTENT_DISPVECT) {
         sign[0] = -1.0; /* RAS components -> LPS */
         sign[1] = -1.0;
     }
-    for (size_t c = 0; c < 3; c++) {
+    for (size_t c = 0; c < nc; c++) {
         for (size_t v = 0; v < voxels; v++) {
-            const uint8_t *p = src + (c * voxels + v) * bytes;
-            double x = bytes == 8 ? get_f64(p, h->big_endian)
-                                  : (double)get_f32(p, h->big_endian);
+            double x = get_value(src + (c * voxels + v) * bytes, h->type,
+                                 h->big_endian);
             if (scaled) {
                 x = x * (double)h->slope + (double)h->inter;
             }
@@ -254,7 +326,7 @@ static bool nifti_values(RertError *err,
                                       "is not a finite float",
                                       name, c, v);
             }
-            out[3 * v + c] = (float)(sign[c] * x);
+            out[nc * v + c] = (float)(sign[c] * x);
         }
     }
     return true;
@@ -276,16 +348,18 @@ static bool data_range(RertError *err,
                               name, off, size);
     }
     *offset = (size_t)off;
-    size_t bytes = h->datatype == NIFTI_TYPE_FLOAT64 ? 8 : 4;
+    size_t bytes = types[h->type].bytes;
     size_t need = 0;
-    if (!rert_mul_size(err, voxels, 3 * bytes, &need)) {
+    if (!rert_mul_size(err, voxels, h->components * bytes, &need)) {
         return false;
     }
     if (need > size - *offset) {
         return rert_error_set(err, RERT_ERR_PARSE,
                               "%s: NIfTI data has %zu bytes after vox_offset "
-                              "%zu, expected %zu (voxels x 3 x %zu)",
-                              name, size - *offset, *offset, need, bytes);
+                              "%zu, expected %zu (voxels x %zu components x "
+                              "%zu bytes)",
+                              name, size - *offset, *offset, need,
+                              h->components, bytes);
     }
     return true;
 }
@@ -321,14 +395,15 @@ bool vf_nifti_parse(RertError *err,
         return false;
     }
     size_t voxels = rert_grid_voxel_count(&g);
-    float *values = rert_alloc_voxels(err, voxels, 3 * sizeof(float));
+    float *values =
+        rert_alloc_voxels(err, voxels, h.components * sizeof(float));
     if (values == NULL ||
         !nifti_values(err, &h, data + offset, voxels, values, name)) {
         rert_free(values);
         return false;
     }
     out->geometry = g;
-    out->channels = 3;
+    out->channels = h.components;
     out->data = values;
     return true;
 }
@@ -396,23 +471,27 @@ static void to_quaternion(double r[3][3], double q[3], double *qfac)
     q[2] = sign * d;
 }
 
-static void write_header(const RertGridGeometry *g, uint8_t *h)
+/* Header of a float32 image of @p channels (1 or 3) components: a 3-D
+ * scalar volume (dim[0] = 3, no intent) or a vector image (dim[0] = 5,
+ * dim[5] = 3, intent 1007). */
+static void write_header(const RertGridGeometry *g, size_t channels, uint8_t *h)
 {
     memset(h, 0, NIFTI_DATA_OFFSET);
     h[0] = (uint8_t)NIFTI_HEADER_BYTES; /* 348 = 0x015c, little-endian */
     h[1] = (uint8_t)(NIFTI_HEADER_BYTES >> 8);
-    const int16_t dim[8] = {5,
+    bool vector = channels == 3;
+    const int16_t dim[8] = {vector ? 5 : 3,
                             (int16_t)g->dims[0],
                             (int16_t)g->dims[1],
                             (int16_t)g->dims[2],
                             1,
-                            3,
+                            vector ? 3 : 1,
                             1,
                             1};
     for (size_t i = 0; i < 8; i++) {
         put_i16(h + 40 + 2 * i, dim[i]);
     }
-    put_i16(h + 68, NIFTI_INTENT_VECTOR);
+    put_i16(h + 68, vector ? NIFTI_INTENT_VECTOR : 0);
     put_i16(h + 70, NIFTI_TYPE_FLOAT32);
     put_i16(h + 72, 32);
     double ras[3][3]; /* direction columns in RAS */
@@ -455,11 +534,12 @@ static void write_header(const RertGridGeometry *g, uint8_t *h)
 }
 
 bool vf_nifti_encode(RertError *err,
-                     const RertVectorField *f,
+                     const RertGridGeometry *g,
+                     size_t channels,
+                     const float *data,
                      uint8_t **out,
                      size_t *size)
 {
-    const RertGridGeometry *g = &f->geometry;
     for (int a = 0; a < 3; a++) {
         if (g->dims[a] > 32767) {
             return rert_error_set(err, RERT_ERR_LIMIT,
@@ -468,9 +548,10 @@ bool vf_nifti_encode(RertError *err,
                                   a, g->dims[a]);
         }
     }
+    size_t voxels = rert_grid_voxel_count(g);
     size_t bytes = 0;
     size_t total = 0;
-    if (!rert_mul_size(err, f->voxels, 12, &bytes) ||
+    if (!rert_mul_size(err, voxels, 4 * channels, &bytes) ||
         !rert_add_size(err, bytes, NIFTI_DATA_OFFSET, &total)) {
         return false;
     }
@@ -478,11 +559,11 @@ bool vf_nifti_encode(RertError *err,
     if (buf == NULL) {
         return false;
     }
-    write_header(g, buf);
+    write_header(g, channels, buf);
     uint8_t *p = buf + NIFTI_DATA_OFFSET;
-    for (size_t c = 0; c < 3; c++) {
-        for (size_t v = 0; v < f->voxels; v++) {
-            put_f32(p + 4 * (c * f->voxels + v), f->data[3 * v + c]);
+    for (size_t c = 0; c < channels; c++) {
+        for (size_t v = 0; v < voxels; v++) {
+            put_f32(p + 4 * (c * voxels + v), data[channels * v + c]);
         }
     }
     *out = buf;

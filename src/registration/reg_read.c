@@ -37,8 +37,10 @@ RertRegReadOptions rert_reg_read_options_default(void)
     return o;
 }
 
-/* C.20.2.1.1: the item order is the multiplication order, the first item
- * applied first: [A] = M_n ... M_2 M_1 [B] (docs/registration.md). */
+/* PS3.3 C.20.2.1.1, Equation C.20.2-2: the MatrixSequence item order is the
+ * multiplication order, the first item applied first: [A] = M_n ... M_2 M_1
+ * [B]. Table C.20.2-1: exactly one MatrixRegistrationSequence item
+ * (docs/registration.md "Several matrices in one item"). */
 static bool read_item_matrices(RertError *err,
                                const RertDataset *reg_item,
                                const RertRegReadOptions *o,
@@ -52,7 +54,8 @@ static bool read_item_matrices(RertError *err,
         return rert_error_set(err, RERT_ERR_PARSE,
                               "RegistrationSequence item %zu: "
                               "MatrixRegistrationSequence (0070,0309) has "
-                              "%zu items, expected exactly 1",
+                              "%zu items, expected exactly 1 (PS3.3 "
+                              "C.20.2)",
                               index + 1, n);
     }
     const RertDataset *mr =

@@ -1,6 +1,6 @@
 /* Private declarations of the deformable registration and vector field
  * files (field.c, field_quality.c, demons*.c, metaimage.c, nifti.c,
- * vf_io.c). Never installed. */
+ * vf_io.c: MetaImage, NIfTI-1, gzip). Never installed. */
 #ifndef RERT_REGISTRATION_VF_INTERNAL_H
 #define RERT_REGISTRATION_VF_INTERNAL_H
 
@@ -105,6 +105,8 @@ char *vf_meta_header_write(RertError *err,
 /* True when @p data starts like a NIfTI-1 header (either byte order). */
 bool vf_nifti_detect(const uint8_t *data, size_t size);
 
+/* Decode a NIfTI-1 single file (.nii bytes): a scalar volume (1 channel)
+ * or a vector field (3 channels, LPS components). */
 bool vf_nifti_parse(RertError *err,
                     const uint8_t *data,
                     size_t size,
@@ -112,10 +114,14 @@ bool vf_nifti_parse(RertError *err,
                     const RertLimits *limits,
                     VfImage *out);
 
-/* NIfTI-1 bytes of a field (header + planar float32 components). New
- * buffer in @p out (rert_free()), @p size its length. */
+/* NIfTI-1 bytes of a float32 image of @p channels (1: scalar volume, 3:
+ * vector field, intent 1007) interleaved per voxel in @p data: header +
+ * planar components. New buffer in @p out (rert_free()), @p size its
+ * length. */
 bool vf_nifti_encode(RertError *err,
-                     const RertVectorField *f,
+                     const RertGridGeometry *g,
+                     size_t channels,
+                     const float *data,
                      uint8_t **out,
                      size_t *size);
 

@@ -1,6 +1,10 @@
 /* Vector field and scalar image files: format detection, loading (.nii,
- * .mha, .mhd + data file) and writing (docs/deformable.md "Files"). */
+ * .nii.gz, .mha, .mhd + data file) and writing; gzip (RFC 1952) through
+ * zlib (docs/deformable.md "Files"). */
+#include <stdint.h>
 #include <string.h>
+#define ZLIB_CONST
+#include <zlib.h>
 
 #include <rert/core.h>
 #include <rert/geometry.h>
@@ -56,6 +60,220 @@ image_to_field(RertError *err, VfImage *img, const char *name)
     f->data = img->data;
     img->data = NULL;
     return f;
+}
+
+/* ---- gzip */
+
+/* zlib counts in uInt: feed it at most this much per call. */
+#define ZCHUNK ((size_t)1 << 30)
+
+static bool is_gzip(const uint8_t *data, size_t size)
+{
+    return size >= 2 && data[0] == 0x1f && data[1] == 0x8b;
+}
+
+/* First output capacity: the gzip trailer's ISIZE (size mod 2^32, only a
+ * hint, and the input's to trust no further than deflate's largest ratio,
+ * about 1032:1) within [64 KiB, limit]. */
+static size_t gunzip_capacity(const uint8_t *data, size_t size, size_t limit)
+{
+    size_t hint = (size_t)1 << 16;
+    if (size >= 18) {
+        const uint8_t *t = data + size - 4;
+        size_t isize = (size_t)t[0] | (size_t)t[1] << 8 | (size_t)t[2] << 16 |
+                       (size_t)t[3] << 24;
+        size_t most = size <= SIZE_MAX / 1032 ? size * 1032 : SIZE_MAX;
+        isize = isize < most ? isize : most;
+        hint = isize > hint ? isize : hint;
+    }
+    return hint < limit ? hint : limit;
+}
+
+/* Make room for more output: double the buffer, up to @p limit. */
+static bool gunzip_grow(
+    RertError *err, uint8_t **buf, size_t *cap, size_t limit, const char *name)
+{
+    if (*cap >= limit) {
+        return rert_error_set(err, RERT_ERR_LIMIT,
+                              "%s: gzip data inflates to more than %zu bytes "
+                              "(max_inflated_bytes)",
+                              name, limit);
+    }
+    size_t next = *cap > limit / 2 ? limit : 2 * *cap;
+    uint8_t *grown = rert_realloc_array(err, *buf, next, 1);
+    if (grown == NULL) {
+        return false;
+    }
+    *buf = grown;
+    *cap = next;
+    return true;
+}
+
+/* One inflate() call on the next chunks; false with the error set when
+ * the stream is corrupt or ends early. *end becomes true at the end of
+ * the last gzip member. */
+static bool gunzip_step(RertError *err,
+                        z_stream *z,
+                        const uint8_t *src,
+                        size_t size,
+                        size_t *in_done,
+                        uint8_t *dst,
+                        size_t cap,
+                        size_t *out_done,
+                        const char *name,
+                        bool *end)
+{
+    size_t in_left = size - *in_done;
+    size_t out_left = cap - *out_done;
+    z->next_in = src + *in_done;
+    z->avail_in = (uInt)(in_left > ZCHUNK ? ZCHUNK : in_left);
+    z->next_out = dst + *out_done;
+    z->avail_out = (uInt)(out_left > ZCHUNK ? ZCHUNK : out_left);
+    uInt in_before = z->avail_in;
+    uInt out_before = z->avail_out;
+    int rc = inflate(z, Z_NO_FLUSH);
+    *in_done += in_before - z->avail_in;
+    *out_done += out_before - z->avail_out;
+    if (rc == Z_STREAM_END) {
+        if (*in_done == size) {
+            *end = true;
+            return true;
+        }
+        if (is_gzip(src + *in_done, size - *in_done)) {
+            return inflateReset(z) == Z_OK; /* next member (RFC 1952 2.2) */
+        }
+        return rert_error_set(err, RERT_ERR_PARSE,
+                              "%s: %zu bytes after the end of the gzip "
+                              "stream, expected none or another gzip member",
+                              name, size - *in_done);
+    }
+    bool progress = in_before != z->avail_in || out_before != z->avail_out;
+    if ((rc == Z_OK || rc == Z_BUF_ERROR) && (progress || z->avail_out == 0)) {
+        return true;
+    }
+    if (rc == Z_OK || rc == Z_BUF_ERROR) {
+        return rert_error_set(err, RERT_ERR_PARSE,
+                              "%s: gzip data is truncated: it ends after %zu "
+                              "compressed bytes (%zu inflated) without the "
+                              "end of the stream",
+                              name, *in_done, *out_done);
+    }
+    return rert_error_set(err, RERT_ERR_PARSE,
+                          "%s: gzip data is corrupt at compressed byte %zu "
+                          "(zlib: %s)",
+                          name, *in_done, z->msg != NULL ? z->msg : "error");
+}
+
+/* Inflate a whole gzip file (one or more members) into a new buffer of at
+ * most @p limit bytes. */
+static bool gunzip(RertError *err,
+                   const uint8_t *src,
+                   size_t size,
+                   const char *name,
+                   size_t limit,
+                   uint8_t **out,
+                   size_t *out_size)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) {
+        return rert_error_set(err, RERT_ERR_NOMEM,
+                              "%s: zlib initialisation failed", name);
+    }
+    size_t cap = gunzip_capacity(src, size, limit);
+    uint8_t *buf = rert_alloc(err, cap > 0 ? cap : 1);
+    size_t in_done = 0;
+    size_t out_done = 0;
+    bool end = false;
+    bool ok = buf != NULL;
+    while (ok && !end) {
+        if (out_done == cap) {
+            ok = gunzip_grow(err, &buf, &cap, limit, name);
+        }
+        ok = ok && gunzip_step(err, &z, src, size, &in_done, buf, cap,
+                               &out_done, name, &end);
+    }
+    (void)inflateEnd(&z);
+    if (!ok) {
+        rert_free(buf);
+        return false;
+    }
+    *out = buf;
+    *out_size = out_done;
+    return true;
+}
+
+/* gzip (one member, level 6) of @p size bytes into a new buffer. */
+static bool gzip_bytes(RertError *err,
+                       const uint8_t *src,
+                       size_t size,
+                       uint8_t **out,
+                       size_t *out_size)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8,
+                     Z_DEFAULT_STRATEGY) != Z_OK) {
+        return rert_error_set(err, RERT_ERR_NOMEM,
+                              "gzip: zlib initialisation failed");
+    }
+    size_t cap = (size_t)deflateBound(&z, (uLong)size) + 64;
+    uint8_t *buf = rert_alloc(err, cap);
+    size_t in_done = 0;
+    size_t out_done = 0;
+    int rc = buf != NULL ? Z_OK : Z_MEM_ERROR;
+    while (rc == Z_OK) {
+        size_t in_left = size - in_done;
+        size_t out_left = cap - out_done;
+        z.next_in = src + in_done;
+        z.avail_in = (uInt)(in_left > ZCHUNK ? ZCHUNK : in_left);
+        z.next_out = buf + out_done;
+        z.avail_out = (uInt)(out_left > ZCHUNK ? ZCHUNK : out_left);
+        uInt in_before = z.avail_in;
+        uInt out_before = z.avail_out;
+        rc = deflate(&z, in_left <= ZCHUNK ? Z_FINISH : Z_NO_FLUSH);
+        in_done += in_before - z.avail_in;
+        out_done += out_before - z.avail_out;
+    }
+    (void)deflateEnd(&z);
+    if (buf == NULL) {
+        return false;
+    }
+    if (rc != Z_STREAM_END) {
+        rert_free(buf);
+        return rert_error_set(err, RERT_ERR_INTERNAL,
+                              "gzip: zlib deflate status %d", rc);
+    }
+    *out = buf;
+    *out_size = out_done;
+    return true;
+}
+
+/* gunzip then NIfTI: the only format read compressed as a whole file. */
+static bool decode_gzip(RertError *err,
+                        const uint8_t *data,
+                        size_t size,
+                        const char *name,
+                        const RertLimits *limits,
+                        VfImage *out)
+{
+    uint8_t *raw = NULL;
+    size_t n = 0;
+    if (!gunzip(err, data, size, name, limits->max_inflated_bytes, &raw, &n)) {
+        return false;
+    }
+    bool ok = false;
+    if (!vf_nifti_detect(raw, n)) {
+        rert_error_set(err, RERT_ERR_PARSE,
+                       "%s: the gzip data (%zu bytes inflated) is not a "
+                       "NIfTI-1 file (sizeof_hdr 348 expected); only .nii.gz "
+                       "is read compressed",
+                       name, n);
+    } else {
+        ok = vf_nifti_parse(err, raw, n, name, limits, out);
+    }
+    rert_free(raw);
+    return ok;
 }
 
 /* Decode an image from whole-file bytes; MetaImage data must be LOCAL
@@ -140,6 +358,9 @@ static bool decode_bytes(RertError *err,
                          VfImage *out)
 {
     memset(out, 0, sizeof *out);
+    if (is_gzip(data, size)) {
+        return decode_gzip(err, data, size, name, limits, out);
+    }
     if (vf_nifti_detect(data, size)) {
         return vf_nifti_parse(err, data, size, name, limits, out);
     }
@@ -161,12 +382,6 @@ static bool load_image(RertError *err,
 {
     if (path == NULL) {
         return rert_error_set(err, RERT_ERR_INVALID_ARG, "NULL path");
-    }
-    if (has_suffix(path, ".gz")) {
-        return rert_error_set(err, RERT_ERR_UNSUPPORTED,
-                              "%s: gzip-compressed files are not read; "
-                              "decompress it first (gunzip)",
-                              path);
     }
     RertLimits l = limits_or_default(limits);
     RertFileView view;
@@ -190,29 +405,63 @@ RertVectorField *rert_vector_field_load(RertError *err,
     return image_to_field(err, &img, path);
 }
 
-RertVolume *rert_volume_load_metaimage(RertError *err,
-                                       const char *path,
-                                       const RertLimits *limits)
+/* Wrap a decoded 1-channel image as a volume (frees its data). */
+static RertVolume *
+image_to_volume(RertError *err, VfImage *img, const char *name)
+{
+    RertVolume *v = NULL;
+    if (img->channels != 1) {
+        rert_error_set(err, RERT_ERR_UNSUPPORTED,
+                       "%s: %zu channels per voxel, expected 1 (a scalar "
+                       "image)",
+                       name, img->channels);
+    } else {
+        v = rert_volume_create(err, &img->geometry);
+    }
+    if (v != NULL) {
+        memcpy(rert_volume_data(v), img->data,
+               rert_grid_voxel_count(&img->geometry) * sizeof(float));
+    }
+    rert_free(img->data);
+    img->data = NULL;
+    return v;
+}
+
+RertVolume *rert_volume_parse_image(RertError *err,
+                                    const void *data,
+                                    size_t size,
+                                    const char *name,
+                                    const RertLimits *limits)
+{
+    if (data == NULL && size > 0) {
+        rert_error_set(err, RERT_ERR_INVALID_ARG, "image parse: NULL");
+        return NULL;
+    }
+    const char *n = name != NULL ? name : "memory";
+    RertLimits l = limits_or_default(limits);
+    VfImage img;
+    if (!decode_bytes(err, data, size, n, NULL, &l, &img)) {
+        return NULL;
+    }
+    return image_to_volume(err, &img, n);
+}
+
+RertVolume *rert_volume_load_image(RertError *err,
+                                   const char *path,
+                                   const RertLimits *limits)
 {
     VfImage img;
     if (!load_image(err, path, limits, &img)) {
         return NULL;
     }
-    RertVolume *v = NULL;
-    if (img.channels != 1) {
-        rert_error_set(err, RERT_ERR_UNSUPPORTED,
-                       "%s: %zu channels per voxel, expected 1 (a scalar "
-                       "image)",
-                       path, img.channels);
-    } else {
-        v = rert_volume_create(err, &img.geometry);
-    }
-    if (v != NULL) {
-        memcpy(rert_volume_data(v), img.data,
-               rert_grid_voxel_count(&img.geometry) * sizeof(float));
-    }
-    rert_free(img.data);
-    return v;
+    return image_to_volume(err, &img, path);
+}
+
+RertVolume *rert_volume_load_metaimage(RertError *err,
+                                       const char *path,
+                                       const RertLimits *limits)
+{
+    return rert_volume_load_image(err, path, limits);
 }
 
 /* ---- writing */
@@ -301,6 +550,55 @@ static bool save_metaimage(RertError *err,
     return ok;
 }
 
+/* NIfTI-1 (".nii") or gzipped NIfTI-1 (".nii.gz") of @p channels. */
+static bool save_nifti(RertError *err,
+                       const char *path,
+                       const RertGridGeometry *g,
+                       size_t channels,
+                       const float *values)
+{
+    uint8_t *bytes = NULL;
+    size_t size = 0;
+    if (!vf_nifti_encode(err, g, channels, values, &bytes, &size)) {
+        rert_error_prefix(err, "%s", path);
+        return false;
+    }
+    if (has_suffix(path, ".gz")) {
+        uint8_t *packed = NULL;
+        size_t packed_size = 0;
+        bool ok = gzip_bytes(err, bytes, size, &packed, &packed_size);
+        rert_free(bytes);
+        if (!ok) {
+            rert_error_prefix(err, "%s", path);
+            return false;
+        }
+        bytes = packed;
+        size = packed_size;
+    }
+    bool ok = rert_file_save_atomic(err, path, bytes, size);
+    rert_free(bytes);
+    return ok;
+}
+
+/* By extension: .nii, .nii.gz, .mha, .mhd (+ .raw). */
+static bool save_image(RertError *err,
+                       const char *path,
+                       const RertGridGeometry *g,
+                       size_t channels,
+                       const float *values)
+{
+    if (has_suffix(path, ".nii") || has_suffix(path, ".nii.gz")) {
+        return save_nifti(err, path, g, channels, values);
+    }
+    if (!has_suffix(path, ".mha") && !has_suffix(path, ".mhd")) {
+        return rert_error_set(err, RERT_ERR_INVALID_ARG,
+                              "%s: unknown image extension, expected .mha, "
+                              ".mhd, .nii or .nii.gz",
+                              path);
+    }
+    return save_metaimage(err, path, g, channels, values);
+}
+
 bool rert_vector_field_save(RertError *err,
                             const char *path,
                             const RertVectorField *f)
@@ -309,24 +607,19 @@ bool rert_vector_field_save(RertError *err,
         return rert_error_set(err, RERT_ERR_INVALID_ARG,
                               "vector field save: NULL argument");
     }
-    if (has_suffix(path, ".nii")) {
-        uint8_t *bytes = NULL;
-        size_t size = 0;
-        if (!vf_nifti_encode(err, f, &bytes, &size)) {
-            rert_error_prefix(err, "%s", path);
-            return false;
-        }
-        bool ok = rert_file_save_atomic(err, path, bytes, size);
-        rert_free(bytes);
-        return ok;
-    }
-    if (!has_suffix(path, ".mha") && !has_suffix(path, ".mhd")) {
+    return save_image(err, path, &f->geometry, 3, f->data);
+}
+
+bool rert_volume_save_image(RertError *err,
+                            const char *path,
+                            const RertVolume *v)
+{
+    if (path == NULL || v == NULL) {
         return rert_error_set(err, RERT_ERR_INVALID_ARG,
-                              "%s: unknown vector field extension, expected "
-                              ".mha, .mhd or .nii",
-                              path);
+                              "image save: NULL argument");
     }
-    return save_metaimage(err, path, &f->geometry, 3, f->data);
+    return save_image(err, path, rert_volume_geometry(v), 1,
+                      rert_volume_data_const(v));
 }
 
 bool rert_volume_save_metaimage(RertError *err,

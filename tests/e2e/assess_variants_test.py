@@ -95,7 +95,9 @@ def main():
         r = subprocess.run([RERT, "demo", "-q", "-o", first], capture_output=True, text=True)
         check(r.returncode == 0, "rert demo", r.stderr)
         with open(os.path.join(first, "case/case.yaml")) as f:
-            base = f.read().replace("{method: deformable_auto}", "{method: rigid_auto}")
+            base = f.read().replace("{method: deformable_auto, landmarks: landmarks_course1.csv}",
+                                    "{method: rigid_auto}")
+        check("{method: rigid_auto}" in base, "the demo case file has its registration line")
         demo = os.path.join(work, "demo")
         os.makedirs(demo)
         r = subprocess.run([RERT, "phantom", "-q", "-o", os.path.join(demo, "case")],
@@ -103,7 +105,24 @@ def main():
         check(r.returncode == 0, "rert phantom (rigid)", r.stderr)
         with open(os.path.join(demo, "case/truth.json")) as f:
             truth = json.load(f)
-        auto = assess(base, demo, "rigid")
+        # landmark pairs from the known rigid transform: the TRE of the
+        # automatic rigid mapping is its registration error at those points
+        t = np.array(truth["course2_to_course1"]["matrix"])
+        ref_pts = np.array([[0, 38, -10], [0, -10, 0], [40, 20, 30], [-45, 5, -40]], float)
+        prior_pts = (np.column_stack([ref_pts, np.ones(4)]) @ t.T)[:, :3]
+        with open(os.path.join(demo, "case", "lm.csv"), "w") as f:
+            f.write("label,ref_x,ref_y,ref_z,prior_x,prior_y,prior_z\n")
+            for i, (p, q) in enumerate(zip(ref_pts, prior_pts)):
+                f.write("p%d,%s\n" % (i, ",".join("%.6f" % v for v in [*p, *q])))
+        auto = assess(base.replace("{method: rigid_auto}", "{method: rigid_auto, landmarks: lm.csv}"),
+                      demo, "rigid")
+        with open(os.path.join(auto, "report.json")) as f:
+            checks = json.load(f)["registration_checks"][0]
+        tre = checks["landmark_tre"]
+        check(tre["count"] == 4 and tre["max_mm"] < 1.0 and tre["passes_tg132"]
+              and tre["rigid_only"] is None and checks["inverse_consistency"] is None,
+              "rigid_auto: landmark TRE from the known transform (max %.3f mm), no IC"
+              % tre["max_mm"])
         cord_auto = metric(auto, "SpinalCord", "D0.03cc")
         with open(os.path.join(auto, "report.json")) as f:
             course1 = [c for c in json.load(f)["courses"] if c["name"] == "course1"][0]
@@ -134,6 +153,17 @@ def main():
               "consult: budget per organ and voxel map written")
         check(rep["classification"]["category"] == "TYPE_1",
               "consult: overlap judged from the planned target alone")
+        # no plan for the planned course yet: the budget map references the
+        # prior course's plan it is derived from (PLAN, not RECORD)
+        bud = pydicom.dcmread(os.path.join(out, "budget_30fx.dcm"))
+        check(bud.DoseSummationType == "PLAN" and len(bud.ReferencedRTPlanSequence) == 1,
+              "consult: budget RTDOSE is PLAN referencing the prior plan (%s)"
+              % bud.DoseSummationType)
+        if shutil.which("dciodvfy"):
+            r = subprocess.run(["dciodvfy", os.path.join(out, "budget_30fx.dcm")],
+                               capture_output=True, text=True)
+            errors = [l for l in (r.stdout + r.stderr).splitlines() if l.startswith("Error")]
+            check(not errors, "consult: budget RTDOSE passes dciodvfy", "; ".join(errors[:3]))
 
         # DICOM REG from the known transform
         f1 = truth["courses"][0]["frame_of_reference_uid"]

@@ -4,6 +4,10 @@
 - the demo writes every output, report.json is complete;
 - the demo maps course 1 deformably (no folding, summation level L4), and
   its cumulative cord D0.03cc is within 1 Gy of the generator's truth;
+- the report has the inverse consistency of that mapping (no pass/fail) and
+  the landmark TRE from the demo's landmark file: within TG-132 and below
+  the TRE of the rigid part alone; bad landmark files fail naming the label
+  or the line and column;
 - the cumulative spinal cord D0.03cc (EQD2, alpha/beta 2) agrees within 1 Gy
   with an independent NumPy computation from the exported DICOM grids and
   the generator's known transform;
@@ -140,6 +144,77 @@ def check_registration(report, truth):
           % ((cord[0]["dice"], cord[0]["mean_surface_mm"]) if cord else (0, 0)))
 
 
+def check_registration_checks(report, demo):
+    """Inverse consistency and landmark TRE of the demo's deformable mapping
+    (landmark pairs written from the generator's exact mapping)."""
+    rows = [c for c in report.get("registration_checks", []) if c["course"] == "course1"]
+    check(len(rows) == 1, "report.json has registration_checks for course1")
+    if not rows:
+        return
+    ic = rows[0].get("inverse_consistency") or {}
+    check(ic.get("voxels", 0) > 1000 and 0 < ic.get("mean_mm", -1) < 2.0
+          and ic.get("p95_mm", -1) >= ic.get("mean_mm", 0) and ic.get("max_mm", -1) >= ic.get("p95_mm", 0),
+          "inverse consistency reported: mean %.2f, p95 %.2f, max %.2f mm"
+          % (ic.get("mean_mm", -1), ic.get("p95_mm", -1), ic.get("max_mm", -1)))
+    check(ic.get("tolerance_mm", 0) is None and "no published numeric tolerance" in ic.get("tolerance_note", ""),
+          "inverse consistency has no pass/fail (no published numeric tolerance)")
+    tre = rows[0].get("landmark_tre") or {}
+    rigid = tre.get("rigid_only") or {}
+    lms = tre.get("landmarks", [])
+    check(tre.get("count") == 10 and len(lms) == 10, "10 landmarks in the TRE (%s)" % tre.get("count"))
+    check(tre.get("tolerance_mean_mm") == 2 and tre.get("tolerance_max_mm") == 5
+          and tre.get("tolerance_evidence") == "V2", "TRE next to TG-132 (mean <= 2, max <= 5 mm, V2)")
+    check(tre.get("passes_tg132") is True and tre.get("mean_mm", 9) < 2.0 and tre.get("max_mm", 9) < 5.0,
+          "deformable TRE within TG-132: mean %.2f, max %.2f mm" % (tre.get("mean_mm", -1), tre.get("max_mm", -1)))
+    check(rigid.get("mean_mm", 0) > tre.get("mean_mm", 9) + 0.5 and rigid.get("max_mm", 0) > tre.get("max_mm", 9),
+          "deformable TRE below the rigid part's TRE (mean %.2f vs %.2f mm)"
+          % (tre.get("mean_mm", -1), rigid.get("mean_mm", -1)))
+    # Independent check of one landmark: the CSV rows, and the TRE the
+    # reported error implies is consistent with the listed points.
+    with open(os.path.join(demo, "case/landmarks_course1.csv")) as f:
+        lines = f.read().splitlines()
+    check(lines[0] == "label,ref_x,ref_y,ref_z,prior_x,prior_y,prior_z" and len(lines) == 11,
+          "the demo wrote landmarks_course1.csv with a header and 10 rows")
+    by_label = {l["label"]: l for l in lms}
+    row = lines[1].split(",")
+    lm = by_label.get(row[0], {})
+    check(np.allclose(lm.get("reference_mm", [0, 0, 0]), [float(v) for v in row[1:4]])
+          and np.allclose(lm.get("prior_mm", [0, 0, 0]), [float(v) for v in row[4:7]]),
+          "landmark '%s' points in the report match the CSV" % row[0])
+
+
+def check_register_landmarks(demo):
+    """`rert register --landmarks` prints the TRE against TG-132 (rigid:
+    the demo's neck deformation leaves up to about 4.5 mm)."""
+    case = os.path.join(demo, "case")
+    r = run("register", "--fixed", os.path.join(case, "course2/ct"), "--moving",
+            os.path.join(case, "course1/ct"), "--landmarks",
+            os.path.join(case, "landmarks_course1.csv"), "-q")
+    m = re.search(r"landmark TRE, rigid: mean ([0-9.]+) mm, SD [0-9.]+ mm, max ([0-9.]+) mm "
+                  r"\((\w+)\) over 10 landmarks; TG-132 \(mean <= 2, max <= 5 mm\): (pass|FAIL)",
+                  r.stdout)
+    check(r.returncode == 0 and m is not None and 0.5 < float(m.group(1)) < 3.0
+          and m.group(3) in r.stdout.split("\n", 1)[1],
+          "rert register --landmarks prints the rigid TRE with TG-132 pass/fail",
+          (r.stdout + r.stderr)[:300])
+
+
+def bad_landmarks(demo, work):
+    """A landmark outside the planned CT: the error names the label."""
+    path = os.path.join(demo, "case/landmarks_bad.csv")
+    with open(path, "w") as f:
+        f.write("label,ref_x,ref_y,ref_z,prior_x,prior_y,prior_z\n"
+                "cord,0,38,0,0,38,0\nfar_away,0,0,900,0,0,900\n")
+    bad_case(demo, work, "landmark_outside",
+             lambda t: t.replace("landmarks: landmarks_course1.csv", "landmarks: landmarks_bad.csv"),
+             4, "landmark 'far_away'")
+    with open(path, "w") as f:
+        f.write("label,ref_x,ref_y,ref_z,prior_x,prior_y,prior_z\ncord,0,38,zero,0,38,0\n")
+    bad_case(demo, work, "landmark_not_number",
+             lambda t: t.replace("landmarks: landmarks_course1.csv", "landmarks: landmarks_bad.csv"),
+             4, "landmarks_bad.csv:2: column 4 (ref_z)")
+
+
 def check_cord(demo, truth):
     c1 = dose_grid(os.path.join(demo, "case/course1/RD.dcm"))
     c2 = dose_grid(os.path.join(demo, "case/course2/RD.dcm"))
@@ -263,8 +338,11 @@ def main():
         with open(os.path.join(demo, "case/truth.json")) as f:
             truth = json.load(f)
         check_registration(report, truth)
+        check_registration_checks(report, demo)
+        check_register_landmarks(demo)
         check_cord(demo, truth)
         check_bad_cases(demo, work)
+        bad_landmarks(demo, work)
         check_chromium(demo)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -4,7 +4,9 @@ computation (project issue 4, "particle courses"):
 
 - the demo's planned course is declared a proton course with a physical
   dose: (a) RBE 1.1 constant, (b) McNamara 2015 variable RBE from an LETd
-  map written here as an RTDOSE-like grid (LETd varying along x);
+  map written here as an RTDOSE-like grid (LETd varying along x), and the
+  same map as MetaImage and as gzip NIfTI (RAS sform written here) giving
+  the same result;
 - the cumulative spinal cord D0.03cc (EQD2, alpha/beta 2) of rert equals
   NumPy's (the generator's transform; RBE and EQD2 of
   trilinearly sampled physical dose at sub-millimetre cord samples) within
@@ -15,9 +17,11 @@ usage: proton_test.py RERT_EXECUTABLE
 """
 import copy
 import csv
+import gzip
 import json
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -79,6 +83,33 @@ def write_let_mha(let_ds, out_path):
               % (ipp[0], ipp[1], ipp[2], dx, dy, off[1] - off[0], nx, ny, nz))
     with open(out_path, "wb") as f:
         f.write(header.encode("ascii"))
+        f.write(values.astype("<f4").tobytes())
+
+
+def write_let_nifti_gz(let_ds, out_path):
+    """The same LETd grid as a gzip NIfTI-1 float volume, written here
+    (not by rert): NIfTI's sform is RAS, so patient x and y (LPS) are
+    negated in the affine."""
+    ipp = [float(v) for v in let_ds.ImagePositionPatient]
+    dy, dx = (float(v) for v in let_ds.PixelSpacing)
+    off = [float(v) for v in let_ds.GridFrameOffsetVector]
+    dz = off[1] - off[0]
+    nz, ny, nx = int(let_ds.NumberOfFrames), int(let_ds.Rows), int(let_ds.Columns)
+    values = let_ds.pixel_array.astype(np.float64) * float(let_ds.DoseGridScaling)
+    hdr = bytearray(348)
+    struct.pack_into("<i", hdr, 0, 348)
+    struct.pack_into("<8h", hdr, 40, 3, nx, ny, nz, 1, 1, 1, 1)
+    struct.pack_into("<hh", hdr, 70, 16, 32)  # datatype FLOAT32, bitpix
+    struct.pack_into("<8f", hdr, 76, 1.0, dx, dy, dz, 1.0, 1.0, 1.0, 1.0)
+    struct.pack_into("<f", hdr, 108, 352.0)  # vox_offset
+    struct.pack_into("<f", hdr, 112, 1.0)  # scl_slope
+    struct.pack_into("<hh", hdr, 252, 0, 1)  # qform_code 0, sform_code 1
+    struct.pack_into("<4f", hdr, 280, -dx, 0.0, 0.0, -ipp[0])
+    struct.pack_into("<4f", hdr, 296, 0.0, -dy, 0.0, -ipp[1])
+    struct.pack_into("<4f", hdr, 312, 0.0, 0.0, dz, ipp[2])
+    hdr[344:348] = b"n+1\0"
+    with gzip.open(out_path, "wb") as f:
+        f.write(bytes(hdr) + b"\0\0\0\0")
         f.write(values.astype("<f4").tobytes())
 
 
@@ -158,6 +189,13 @@ def main():
         check(abs(cord_d003(out_mha) - ours) <= 0.05,
               "LETd from MetaImage gives the same cord D0.03cc (%.3f vs %.3f Gy)"
               % (cord_d003(out_mha), ours))
+        write_let_nifti_gz(let_ds, os.path.join(demo, "case/course2/LET.nii.gz"))
+        out_nii, _ = run_case(demo, "proton_mcnamara_nii",
+                              "    rbe: {model: mcnamara2015, let_map: course2/LET.nii.gz}\n",
+                              (0, 1))
+        check(abs(cord_d003(out_nii) - ours) <= 0.05,
+              "LETd from gzip NIfTI gives the same cord D0.03cc (%.3f vs %.3f Gy)"
+              % (cord_d003(out_nii), ours))
         _, r = run_case(demo, "proton_no_rbe", "", (2, 4))
         check("rbe" in r.stderr.lower() or "RBE" in r.stderr,
               "physical proton dose without RBE handling is refused", r.stderr.strip()[:200])

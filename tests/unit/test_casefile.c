@@ -460,6 +460,49 @@ static void test_level_rules(void **state)
                  NULL);
 }
 
+/* registration: landmarks (any method) and inverse_consistency
+ * (deformable_auto only). */
+static void test_registration_checks(void **state)
+{
+    (void)state;
+    char *text = mutate("{method: rigid_auto}",
+                        "{method: deformable_auto, landmarks: lm/rt1.csv, "
+                        "inverse_consistency: false}");
+    RertError err;
+    rert_error_clear(&err);
+    RertCase *c = parse_text(&err, text);
+    rert_free(text);
+    if (c == NULL) {
+        fail_msg("%s", err.message);
+    }
+    const RertCaseRegistration *g = &rert_case_course(c, 0)->registration;
+    assert_int_equal(g->method, RERT_CASE_REG_DEFORMABLE_AUTO);
+    assert_string_equal(g->landmarks, "/data/p1/lm/rt1.csv");
+    assert_true(g->is_inverse_consistency_skipped);
+    rert_case_destroy(c);
+    /* Defaults: no landmarks, the check runs. */
+    text = mutate("{method: rigid_auto}", "{method: deformable_auto}");
+    c = parse_text(&err, text);
+    rert_free(text);
+    assert_non_null(c);
+    g = &rert_case_course(c, 0)->registration;
+    assert_null(g->landmarks);
+    assert_false(g->is_inverse_consistency_skipped);
+    rert_case_destroy(c);
+    expect_error("{method: rigid_auto}",
+                 "{method: rigid_auto, inverse_consistency: false}",
+                 RERT_ERR_PARSE,
+                 "case.yaml:19: inverse_consistency: not allowed with this "
+                 "method (deformable_auto only",
+                 NULL);
+    expect_error("{method: rigid_auto}",
+                 "{method: deformable_auto, inverse_consistency: no}",
+                 RERT_ERR_PARSE, "case.yaml:19", "inverse_consistency");
+    expect_error("{method: rigid_auto}",
+                 "{method: rigid_auto, landmark: a.csv}", RERT_ERR_PARSE,
+                 "unknown key 'landmark'", "landmarks");
+}
+
 static void test_particles(void **state)
 {
     (void)state;
@@ -656,6 +699,7 @@ int main(void)
         cmocka_unit_test(test_roles),
         cmocka_unit_test(test_missing_planned_and_prior),
         cmocka_unit_test(test_level_rules),
+        cmocka_unit_test(test_registration_checks),
         cmocka_unit_test(test_particles),
         cmocka_unit_test(test_sections),
         cmocka_unit_test(test_files_checked),

@@ -234,11 +234,19 @@ static void test_compare_and_landmarks(void **state)
      * 2 mm off. */
     RertVec3 p[2] = {{-6.0, -14.5, 39.0}, {0.0, -11.5, 34.5}};
     RertVec3 q[2] = {{-3.0, -13.5, 35.0}, {3.0, -11.5, 32.5}};
-    assert_true(rert_vector_field_landmark_error(&err, a, p, q, 2, &st));
-    rert_assert_near(st.mean_mm, 1.5, 1e-5, 0.0);
-    rert_assert_near(st.max_mm, 2.0, 1e-5, 0.0);
-    assert_false(rert_vector_field_landmark_error(&err, a, p, q, 0, &st));
+    RertTransform *t = rert_vector_field_transform(&err, a);
+    assert_non_null(t);
+    RertLandmarkStats ls;
+    double each[2] = {0.0, 0.0};
+    assert_true(rert_landmark_error_compute(&err, t, p, q, 2, each, &ls));
+    rert_assert_near(ls.mean_mm, 1.5, 1e-5, 0.0);
+    rert_assert_near(ls.max_mm, 2.0, 1e-5, 0.0);
+    rert_assert_near(each[0], 1.0, 1e-5, 0.0);
+    rert_assert_near(each[1], 2.0, 1e-5, 0.0);
+    assert_int_equal(ls.worst_index, 1);
+    assert_false(rert_landmark_error_compute(&err, t, p, q, 0, NULL, &ls));
     assert_int_equal(err.code, RERT_ERR_INVALID_ARG);
+    rert_transform_destroy(t);
     rert_vector_field_destroy(a);
     rert_vector_field_destroy(b);
     rert_vector_field_destroy(c);

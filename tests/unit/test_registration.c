@@ -555,6 +555,94 @@ static void test_reg_composition(void **state)
     rert_dataset_destroy(ds);
 }
 
+/* Three non-commuting matrices in one MatrixSequence. PS3.3 C.20.2.1.1
+ * (Equation C.20.2-2): the item order is the multiplication order with the
+ * first item applied first, [A] = M3 M2 M1 [B] (docs/registration.md). The
+ * expected point is computed by hand here, and the reversed product M1 M2
+ * M3 gives a point 15 mm away. */
+static void test_reg_composition_three(void **state)
+{
+    (void)state;
+    RertMat4 m[3];
+    const double zero[3] = {0.0, 0.0, 0.0};
+    const double rot_z[3] = {0.0, 0.0, 90.0};
+    const double shift[3] = {10.0, 0.0, 0.0};
+    const double rot_x[3] = {90.0, 0.0, 0.0};
+    m[0] = rert_rigid_matrix_compute(zero, rot_z, zero);
+    m[1] = rert_rigid_matrix_compute(zero, zero, shift);
+    m[2] = rert_rigid_matrix_compute(zero, rot_x, zero);
+    const char *types[3] = {"RIGID", "RIGID", "RIGID"};
+    RertDataset *ds = hand_reg(m, types, 3);
+    RertError err;
+    rert_error_clear(&err);
+    RertSpatialRegistration reg;
+    assert_true(rert_reg_from_dataset(&err, ds, NULL, &reg));
+    assert_int_equal(reg.frames[0].matrix_count, 3);
+    /* (1,2,3): turned 90 degrees about z -> (-2,1,3); shifted -> (8,1,3);
+     * turned 90 degrees about x -> (8,-3,1). M1 M2 M3 would give (3,11,2). */
+    RertVec3 p = rert_mat4_apply_point(reg.frames[0].to_registration,
+                                       (RertVec3){1.0, 2.0, 3.0});
+    rert_assert_near(p.x, 8.0, 1e-9, 0.0);
+    rert_assert_near(p.y, -3.0, 1e-9, 0.0);
+    rert_assert_near(p.z, 1.0, 1e-9, 0.0);
+    rert_dataset_destroy(ds);
+}
+
+/* Several RegistrationSequence items: each registers its own frame to the
+ * REG's frame, and a reference -> moving matrix goes through that frame:
+ * inverse(F_moving) F_reference (C.20.2.1.1, Equation C.20.2-3). Several
+ * MatrixRegistrationSequence items in one item are refused (C.20.2: "Only a
+ * single Item shall be included"). */
+static void test_reg_several_items(void **state)
+{
+    (void)state;
+    static const char *const own = "1.2.826.0.1.3680043.10.543.3";
+    RertError err;
+    rert_error_clear(&err);
+    const double zero[3] = {0.0, 0.0, 0.0};
+    const double rot[3] = {0.0, 0.0, 90.0};
+    const double shift[3] = {0.0, 5.0, 0.0};
+    RertMat4 f_ref = rert_rigid_matrix_compute(zero, rot, zero);
+    RertMat4 f_mov = rert_rigid_matrix_compute(zero, zero, shift);
+    const char *rigid[1] = {"RIGID"};
+    RertDataset *ds = hand_reg(&f_mov, rigid, 1);
+    assert_true(
+        rert_dataset_set_string(&err, ds, TAG(0x0020, 0x0052), "UI", own));
+    RertDataset *item = rert_dataset_add_item(&err, ds, TAG(0x0070, 0x0308));
+    assert_non_null(item);
+    assert_true(rert_dataset_set_string(&err, item, TAG(0x0020, 0x0052), "UI",
+                                        REF_FOR));
+    RertDataset *mr = rert_dataset_add_item(&err, item, TAG(0x0070, 0x0309));
+    RertDataset *mi = rert_dataset_add_item(&err, mr, TAG(0x0070, 0x030A));
+    double v[16];
+    for (int i = 0; i < 16; i++) {
+        v[i] = f_ref.m[i / 4][i % 4];
+    }
+    assert_true(rert_dataset_set_ds(&err, mi, TAG(0x3006, 0x00C6), v, 16));
+    assert_true(
+        rert_dataset_set_string(&err, mi, TAG(0x0070, 0x030C), "CS", "RIGID"));
+    RertSpatialRegistration reg;
+    assert_true(rert_reg_from_dataset(&err, ds, NULL, &reg));
+    assert_int_equal(reg.frame_count, 2);
+    /* Reference (1,0,0) -> own frame (0,1,0) -> moving (0,-4,0). */
+    RertMat4 r2m;
+    assert_true(rert_reg_matrix(&err, &reg, REF_FOR, MOV_FOR, &r2m));
+    RertVec3 p = rert_mat4_apply_point(r2m, (RertVec3){1.0, 0.0, 0.0});
+    rert_assert_near(p.x, 0.0, 1e-9, 0.0);
+    rert_assert_near(p.y, -4.0, 1e-9, 0.0);
+    rert_assert_near(p.z, 0.0, 1e-9, 0.0);
+    /* The REG's own frame needs no item: identity. */
+    assert_true(rert_reg_matrix(&err, &reg, own, MOV_FOR, &r2m));
+    p = rert_mat4_apply_point(r2m, (RertVec3){1.0, 0.0, 0.0});
+    rert_assert_near(p.y, -5.0, 1e-9, 0.0);
+    /* A second MatrixRegistrationSequence item. */
+    mr = rert_dataset_add_item(&err, item, TAG(0x0070, 0x0309));
+    assert_non_null(mr);
+    expect_reg_error(ds, NULL, RERT_ERR_PARSE, "MatrixRegistrationSequence");
+    expect_reg_error(ds, NULL, RERT_ERR_PARSE, "expected exactly 1");
+    rert_dataset_destroy(ds);
+}
+
 static void test_reg_errors(void **state)
 {
     (void)state;
@@ -741,6 +829,8 @@ int main(void)
         cmocka_unit_test(test_rigid_errors),
         cmocka_unit_test(test_reg_round_trip),
         cmocka_unit_test(test_reg_composition),
+        cmocka_unit_test(test_reg_composition_three),
+        cmocka_unit_test(test_reg_several_items),
         cmocka_unit_test(test_reg_errors),
         cmocka_unit_test(test_phantom_recovery),
     };
