@@ -705,8 +705,9 @@ rert_deformable_register(RertError *err,
  * Inverse consistency of a deformable registration: runs the reverse
  * registration (@p moving as the fixed image, @p fixed as the moving one,
  * started from the inverse of @p forward_rigid, the forward run's rigid
- * start, so no second rigid search is made) with @p options, then rert_vector_field_inverse_consistency() of @p forward and the
- * reverse field: |x + u(x) + v(x + u(x)) - x| over the fixed voxels of
+ * start, so no second rigid search is made) with @p options, then
+ * rert_vector_field_inverse_consistency() of @p forward and the reverse field:
+ * |x + u(x) + v(x + u(x)) - x| over the fixed voxels of
  * @p mask (NULL: fixed voxels above options->body_threshold). No published
  * numeric tolerance is known for this figure (docs/deformable-registration.md).
  * @param options demons options of the reverse run (NULL: defaults),
