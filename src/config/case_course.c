@@ -34,8 +34,8 @@ static const char *const course_keys[] = {"name",
 static const char *const dicom_keys[] = {"ct", "rtdose", "rtstruct", "rtplan",
                                          NULL};
 static const char *const rbe_keys[] = {"model", "value", "let_map", NULL};
-static const char *const registration_keys[] = {
-    "method", "file", "landmarks", "inverse_consistency", NULL};
+static const char *const registration_keys[] = {"method", "file", "landmarks",
+                                                "inverse_consistency", NULL};
 static const char *const dvh_keys[] = {"organ", "metric", "dose_gy",
                                        "fractions", NULL};
 static const char *const toxicity_keys[] = {"ctcae_version", "events", NULL};
@@ -193,8 +193,7 @@ static bool parse_registration(RertError *err,
                               registration_keys) ||
         !case_get_enum(err, c, map, "method", true, case_registration_names + 1,
                        1, &method) ||
-        !case_get_path(err, c, map, "landmarks", false, false,
-                       &g->landmarks) ||
+        !case_get_path(err, c, map, "landmarks", false, false, &g->landmarks) ||
         !rert_yaml_get_bool(err, c->doc, map, "inverse_consistency", false,
                             &check_ic, NULL)) {
         return false;
