@@ -274,7 +274,8 @@ bool rert_vector_field_inverse_consistency(RertError *err,
 }
 
 /* Fixed voxels above @p threshold (new array, rert_free()). */
-static float *threshold_mask(RertError *err, const RertVolume *v, double threshold)
+static float *
+threshold_mask(RertError *err, const RertVolume *v, double threshold)
 {
     const RertGridGeometry *g = rert_volume_geometry(v);
     size_t n = rert_grid_voxel_count(g);
@@ -321,13 +322,14 @@ bool rert_deformable_inverse_consistency_compute(
         return false;
     }
     RertDeformableResult r;
-    RertVectorField *back = rert_deformable_register(err, moving, fixed, &o, &r);
+    RertVectorField *back =
+        rert_deformable_register(err, moving, fixed, &o, &r);
     if (back == NULL) {
         rert_error_prefix(err, "inverse consistency: reverse registration");
         return false;
     }
-    float *own = mask == NULL ? threshold_mask(err, fixed, o.body_threshold)
-                              : NULL;
+    float *own =
+        mask == NULL ? threshold_mask(err, fixed, o.body_threshold) : NULL;
     bool ok = (mask != NULL || own != NULL) &&
               rert_vector_field_inverse_consistency(
                   err, forward, back, mask != NULL ? mask : own, out);

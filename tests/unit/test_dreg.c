@@ -929,7 +929,8 @@ static void test_landmarks_and_tolerances(void **state)
     const RertVec3 fixed[3] = {{0, 0, 0}, {10, 0, 0}, {0, 5, 0}};
     const RertVec3 moving[3] = {{1, 0, 0}, {11, 3, 4}, {1, 5, 2}};
     RertLandmarkStats s;
-    assert_true(rert_landmark_error_compute(&err, t, fixed, moving, 3, NULL, &s));
+    assert_true(
+        rert_landmark_error_compute(&err, t, fixed, moving, 3, NULL, &s));
     assert_int_equal(s.count, 3);
     rert_assert_near(s.mean_mm, 7.0 / 3.0, 1e-12, 0.0);
     rert_assert_near(s.max_mm, 5.0, 1e-12, 0.0);
@@ -938,7 +939,8 @@ static void test_landmarks_and_tolerances(void **state)
                      sqrt(((49.0 / 9.0) + (64.0 / 9.0) + (1.0 / 9.0)) / 2.0),
                      1e-12, 0.0);
     const RertVec3 bad[1] = {{(double)NAN, 0, 0}};
-    assert_false(rert_landmark_error_compute(&err, t, bad, moving, 1, NULL, &s));
+    assert_false(
+        rert_landmark_error_compute(&err, t, bad, moving, 1, NULL, &s));
     assert_non_null(strstr(err.message, "pair 1"));
     rert_transform_destroy(t);
 
