@@ -286,20 +286,33 @@ static bool decode_bytes(RertError *err,
                          const RertLimits *limits,
                          VfImage *out);
 
+/* Decode a whole file held in memory; *n is the name used in messages. */
+static bool parse_memory(RertError *err,
+                         const void *data,
+                         size_t size,
+                         const char *name,
+                         const RertLimits *limits,
+                         const char **n,
+                         VfImage *img)
+{
+    if (data == NULL && size > 0) {
+        return rert_error_set(err, RERT_ERR_INVALID_ARG,
+                              "image or vector field parse: NULL data");
+    }
+    *n = name != NULL ? name : "memory";
+    RertLimits l = limits_or_default(limits);
+    return decode_bytes(err, data, size, *n, NULL, &l, img);
+}
+
 RertVectorField *rert_vector_field_parse(RertError *err,
                                          const void *data,
                                          size_t size,
                                          const char *name,
                                          const RertLimits *limits)
 {
-    if (data == NULL && size > 0) {
-        rert_error_set(err, RERT_ERR_INVALID_ARG, "vector field parse: NULL");
-        return NULL;
-    }
-    const char *n = name != NULL ? name : "memory";
-    RertLimits l = limits_or_default(limits);
+    const char *n = "memory";
     VfImage img;
-    if (!decode_bytes(err, data, size, n, NULL, &l, &img)) {
+    if (!parse_memory(err, data, size, name, limits, &n, &img)) {
         return NULL;
     }
     return image_to_field(err, &img, n);
@@ -433,14 +446,9 @@ RertVolume *rert_volume_parse_image(RertError *err,
                                     const char *name,
                                     const RertLimits *limits)
 {
-    if (data == NULL && size > 0) {
-        rert_error_set(err, RERT_ERR_INVALID_ARG, "image parse: NULL");
-        return NULL;
-    }
-    const char *n = name != NULL ? name : "memory";
-    RertLimits l = limits_or_default(limits);
+    const char *n = "memory";
     VfImage img;
-    if (!decode_bytes(err, data, size, n, NULL, &l, &img)) {
+    if (!parse_memory(err, data, size, name, limits, &n, &img)) {
         return NULL;
     }
     return image_to_volume(err, &img, n);
