@@ -21,6 +21,11 @@ static double norm2(double x, double y)
 
 /* Foramen magnum: the spinal cord ends and the brainstem begins here. */
 #define Z_FORAMEN_MM 50.0
+/* Top of the brainstem (pons): 28 mm above the foramen, so that course 2's
+ * brainstem, moved by the known transform, stays inside course 1's scan
+ * (the scans are 177 mm long; a structure running out of the top of one
+ * scan would have no prior dose there). */
+#define Z_BRAINSTEM_TOP_MM 78.0
 
 RertPhantomOptions rert_phantom_options_default(void)
 {
@@ -277,8 +282,9 @@ static double organ_sdf(RertPhantomStructure s, RertVec3 p)
         return fmax(ellipse(p.x, p.y - spine_y(p.z), 5.5, 4.5),
                     p.z - Z_FORAMEN_MM);
     case RERT_PHANTOM_BRAINSTEM:
-        return fmax(ellipse(p.x, p.y - (spine_y(p.z) - 8.0), 13.0, 11.0),
-                    Z_FORAMEN_MM - p.z);
+        return fmax(fmax(ellipse(p.x, p.y - (spine_y(p.z) - 8.0), 13.0, 11.0),
+                         Z_FORAMEN_MM - p.z),
+                    p.z - Z_BRAINSTEM_TOP_MM);
     case RERT_PHANTOM_PAROTID_L:
         return ellipsoid(p, vec3(48.0, 30.0, 40.0), vec3(11.0, 14.0, 18.0));
     case RERT_PHANTOM_PAROTID_R:
@@ -316,7 +322,7 @@ PhantomBox phantom_structure_box(RertPhantomStructure s)
     static const double boxes[RERT_PHANTOM_STRUCTURE_COUNT][6] = {
         {-75, -78, -HUGE_VAL, 75, 93, HUGE_VAL}, /* body */
         {-8, 33, -HUGE_VAL, 8, 51, 52},          /* cord */
-        {-16, 18, 48, 16, 52, HUGE_VAL},         /* brainstem */
+        {-16, 18, 48, 16, 52, 80},               /* brainstem */
         {34, 13, 19, 62, 47, 61},                /* parotid L */
         {-62, 13, 19, -34, 47, 61},              /* parotid R */
         {-55, -63, 10, 55, 13, 44},              /* mandible */
