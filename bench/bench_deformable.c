@@ -32,11 +32,41 @@ static const char *join(char *buf, size_t size, const char *dir, const char *f)
     return buf;
 }
 
+/* The largest non-rigid displacement |d(x)| over the mask's voxels. */
+static double
+peak_deformation(const DeformCase *c, const RertGridGeometry *g, const float *m)
+{
+    double peak = 0.0;
+    size_t nx = g->dims[0];
+    size_t nxy = nx * g->dims[1];
+    for (size_t v = 0; v < rert_grid_voxel_count(g); v++) {
+        if (m[v] <= 0.5f) {
+            continue;
+        }
+        RertVec3 ijk = {(double)(v % nx), (double)(v % nxy / nx),
+                        (double)(v / nxy)};
+        RertVec3 x = rert_grid_ijk_to_xyz(g, ijk);
+        RertVec3 d = {0.0, 0.0, 0.0};
+        for (size_t b = 0; b < c->bump_count; b++) {
+            const double *p = c->bumps[b];
+            double d2 = (x.x - p[0]) * (x.x - p[0]) +
+                        (x.y - p[1]) * (x.y - p[1]) +
+                        (x.z - p[2]) * (x.z - p[2]);
+            double w = exp(-d2 / (2.0 * p[3] * p[3]));
+            d.x += w * p[4];
+            d.y += w * p[5];
+            d.z += w * p[6];
+        }
+        peak = fmax(peak, sqrt(d.x * d.x + d.y * d.y + d.z * d.z));
+    }
+    return peak;
+}
+
 static int gen(int argc, char **argv)
 {
-    if (argc != 9) {
-        (void)fprintf(stderr,
-                      "usage: bench_deformable gen DIR NX NY NZ SX SY SZ\n");
+    if (argc != 9 && argc != 10) {
+        (void)fprintf(stderr, "usage: bench_deformable gen DIR NX NY NZ SX "
+                              "SY SZ [BUMP_SCALE]\n");
         return 2;
     }
     RertError err;
@@ -54,7 +84,12 @@ static int gen(int argc, char **argv)
         dims[a] = (size_t)n;
     }
     const char *dir = argv[2];
-    DeformCase c = deform_case_default(1.0);
+    double scale = 1.0;
+    if (argc == 10 && !rert_parse_double(&err, argv[9], strlen(argv[9]),
+                                         "bump scale", &scale)) {
+        return fail(&err);
+    }
+    DeformCase c = deform_case_default(scale);
     const double centre[3] = {0.0, 8.0, 0.0};
     /* The moving image covers 10 % more on each axis, so every fixed
      * body point maps inside it. */
@@ -83,6 +118,9 @@ static int gen(int argc, char **argv)
     for (size_t v = 0; v < rert_grid_voxel_count(&gf); v++) {
         m[v] = f[v] > -500.0f ? 1.0f : 0.0f;
     }
+    (void)printf("peak deformation in the body %.2f mm\n",
+                 peak_deformation(&c, &gf, m));
+
     char path[4096];
     if (!rert_volume_save_metaimage(
             &err, join(path, sizeof path, dir, "fixed.mha"), fixed) ||
