@@ -335,6 +335,11 @@ typedef struct RertCaseConstraintOverride {
 typedef struct RertCaseConstraints {
     const char *set; /**< "builtin" (default) or a resolved YAML path */
     bool is_builtin;
+    /** Treated body site (`constraints.site`): "cns", "head_neck",
+     * "spine", "thorax", "abdomen", "pelvis" or "all" (every site on
+     * purpose); NULL when not given (every site, with a warning). Library
+     * constraints of site "any" always apply. */
+    const char *site;
     const RertCaseConstraintOverride *overrides;
     size_t override_count;
     size_t line;

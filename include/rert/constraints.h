@@ -96,6 +96,11 @@ typedef struct RertConstraint {
     const char *verification; /**< what was checked, where */
     bool is_override;         /**< from the case file, not the library */
     const char *replaces;     /**< ids an override replaced ("" none) */
+    /** YAML `kind: observation`: the value is an observation of the
+     * source (e.g. "no myelopathy reported up to 120 Gy2"), not a
+     * tolerance. Exceeding it gives RERT_CONSTRAINT_ABOVE_OBSERVATION,
+     * not FAIL. false (`kind: limit`, the default): a limit. */
+    bool is_observation;
 } RertConstraint;
 
 /** Stable names: "cumulative", "each_course", "single_course",
@@ -211,7 +216,8 @@ RERT_API RertConstraintLibrary *rert_constraint_library_parse(RertError *err,
  * (default "override-<organ>-<metric>-<scope>"), scope (default
  * cumulative), comparison (default "<="), replaces (an id), evidence
  * (default P), consensus, min_interval_months, condition, site, notes,
- * verification. Unknown keys are errors.
+ * verification, kind ("limit" default, or "observation"). Unknown keys
+ * are errors.
  * Errors: PARSE naming file, line and key; INVALID_ARG (validation)
  * prefixed with file and line; NOMEM.
  */
@@ -340,9 +346,14 @@ typedef enum RertConstraintStatus {
     RERT_CONSTRAINT_NOT_APPLICABLE,
     /** No value for it (organ not contoured, course values missing). */
     RERT_CONSTRAINT_NOT_EVALUATED,
+    /** An observation entry (is_observation) whose value is exceeded: the
+     * case lies beyond the reported experience, which is not a tolerance
+     * violation. */
+    RERT_CONSTRAINT_ABOVE_OBSERVATION,
 } RertConstraintStatus;
 
-/** "pass", "near_limit", "fail", "not_applicable", "not_evaluated". */
+/** "pass", "near_limit", "fail", "not_applicable", "not_evaluated",
+ * "above_observation". */
 RERT_API const char *rert_constraint_status_name(RertConstraintStatus status);
 
 /**
@@ -384,7 +395,8 @@ typedef struct RertConstraintResult {
 
 /**
  * Evaluate @p constraint on @p values. Status: FAIL when value > limit
- * (value >= limit for "<"), NEAR_LIMIT when value >= limit * (1 -
+ * (value >= limit for "<"; ABOVE_OBSERVATION instead for an observation
+ * entry), NEAR_LIMIT when value >= limit * (1 -
  * near_limit_frac), PASS otherwise; NOT_EVALUATED when the needed value is
  * missing; NOT_APPLICABLE when the interval is known and shorter than the
  * constraint's min_interval_months. Per-course scopes report the worst

@@ -52,6 +52,16 @@ typedef struct RertRecoveryTier {
     double recovery_frac;       /**< r in [0, 1] */
 } RertRecoveryTier;
 
+/** The recovery convention (A or B, see RertRecoveryConvention) a model's
+ * source states its fractions for. Applying a model under the other
+ * convention changes its meaning: r = 0.5 under B raises L1 by half,
+ * under A it removes half of the prior dose. */
+typedef enum RertRecoveryDefinedUnder {
+    RERT_RECOVERY_DEFINED_UNSTATED = 0, /**< the source names neither */
+    RERT_RECOVERY_DEFINED_A,            /**< discount of the prior dose */
+    RERT_RECOVERY_DEFINED_B,            /**< raise of the tolerance */
+} RertRecoveryDefinedUnder;
+
 /**
  * A recovery model as data. Intervals below the first tier's threshold get
  * r = 0. Built-in models come from rert_recovery_model_get(); callers may
@@ -63,6 +73,8 @@ typedef struct RertRecoveryModel {
     const char *source;       /**< citation and what was verified */
     const char *evidence_tag; /**< "V", "V2", "R" or "P" */
     RertRecoveryKind kind;
+    /** Convention of the source (zero value: unstated). */
+    RertRecoveryDefinedUnder defined_under;
     double fixed_frac; /**< RERT_RECOVERY_FIXED only, in [0, 1] */
     size_t tier_count; /**< RERT_RECOVERY_TIERED: 1..MAX_TIERS */
     RertRecoveryTier tiers[RERT_RECOVERY_MAX_TIERS];
@@ -131,6 +143,9 @@ typedef struct RertRecoveryResult {
     const char *model_name;   /**< model or override organ key; borrowed */
     const char *source;       /**< borrowed from the deciding entry */
     const char *evidence_tag; /**< borrowed from the deciding entry */
+    /** Convention of the deciding model's source; UNSTATED for organ
+     * overrides (r = 0 means the same under A and B). */
+    RertRecoveryDefinedUnder defined_under;
 } RertRecoveryResult;
 
 /**
@@ -205,6 +220,11 @@ typedef struct RertBudgetResult {
     double remaining_eqd2_gy;  /**< allowed - effective prior; may be <0 */
     bool has_budget;           /**< remaining > 0 */
     RertMaxDose max_dose;      /**< planned course, zeros without budget */
+    /** A per-course limit (rert_budget_cap_apply()) lowered max_dose and
+     * remaining_eqd2_gy below the cumulative room. */
+    bool is_capped;
+    /** remaining_eqd2_gy from the cumulative limit alone. */
+    double cumulative_remaining_eqd2_gy;
 } RertBudgetResult;
 
 /**
@@ -226,6 +246,30 @@ RERT_API RertBudgetRequest rert_budget_request_default(void);
 RERT_API bool rert_budget_compute(RertError *err,
                                   const RertBudgetRequest *request,
                                   RertBudgetResult *out);
+
+/**
+ * Cap a budget by a limit on the planned course's own dose (a per-course
+ * scope such as Nieder's "each course <= 98 Gy2 BED" or HyTEC's SBRT
+ * new-course limit): the planned course may not exceed @p cap_eqd2_gy
+ * (EQD2 at @p cap_ab_gy) whatever cumulative room is left. The cap's
+ * maximum physical dose for request->n_fractions is computed at
+ * @p cap_ab_gy; when it is below result->max_dose.total_dose_gy the cap
+ * binds: result->max_dose takes it, remaining_eqd2_gy becomes the EQD2 of
+ * that dose at request->ab_gy, is_capped is set and @p binds is true.
+ * Otherwise @p result is unchanged and @p binds false. A result without
+ * budget stays without budget. Apply several caps one after another.
+ * @param cap_eqd2_gy finite; <= 0 means no dose at all.
+ * @param cap_dose may be NULL; the cap's own maximum dose.
+ * Errors: INVALID_ARG (NULL, non-finite cap, ab <= 0, n = 0, bad model).
+ * Ownership: none. Threads: safe.
+ */
+RERT_API bool rert_budget_cap_apply(RertError *err,
+                                    const RertBudgetRequest *request,
+                                    double cap_eqd2_gy,
+                                    double cap_ab_gy,
+                                    RertBudgetResult *result,
+                                    RertMaxDose *cap_dose,
+                                    bool *binds);
 
 /**
  * Cumulative EQD2 a voxel of an organ may reach under @p convention:

@@ -49,10 +49,99 @@ static const Derived *derived_of(const RertAssessment *a,
     return NULL;
 }
 
+/* The planned course's own EQD2 limit (at *ab) set by per-course entry
+ * @p k of the same ROI for budget metric @p m: each_course and new_course
+ * dose limits of the same metric or of Dmax (which bounds every dose
+ * metric); new_course_share s: new <= s/(1-s) x prior (undiscounted prior
+ * of the same metric at the share's alpha/beta; additive approximation).
+ * False: @p k sets no cap. */
+static bool cap_of(const RertAssessment *a,
+                   const RertConstraintResult *res,
+                   const Measure *m,
+                   double *cap,
+                   double *ab)
+{
+    const RertConstraint *k = res->constraint;
+    RertDvhMetric km;
+    if (strcmp(res->roi_name, m->roi->name) != 0 ||
+        res->status == RERT_CONSTRAINT_NOT_APPLICABLE ||
+        !rert_dvh_metric_parse(NULL, k->metric, &km) ||
+        (strcmp(km.name, m->metric.name) != 0 &&
+         km.kind != RERT_DVH_METRIC_MAX)) {
+        return false;
+    }
+    *ab = k->alpha_beta_gy;
+    if ((k->scope == RERT_CONSTRAINT_SCOPE_EACH_COURSE ||
+         k->scope == RERT_CONSTRAINT_SCOPE_NEW_COURSE) &&
+        is_dose_limit(k)) {
+        *cap = limit_eqd2(k);
+        return true;
+    }
+    if (k->scope == RERT_CONSTRAINT_SCOPE_NEW_COURSE_SHARE &&
+        k->unit == RERT_CONSTRAINT_UNIT_RATIO && k->limit < 1.0) {
+        const Measure *p = measure_for(a, res);
+        if (p == NULL || !isfinite(p->prior)) {
+            return false;
+        }
+        *cap = fmax(k->limit, 0.0) / (1.0 - k->limit) * p->prior;
+        return true;
+    }
+    return false;
+}
+
+/* Apply every per-course cap of the ROI to budget row @p bu. */
+static bool apply_caps(RertError *err,
+                       const RertAssessment *a,
+                       const RertBudgetRequest *q,
+                       const Measure *m,
+                       size_t base_count,
+                       Budget *bu)
+{
+    bu->cap_total_gy = (double)NAN;
+    for (size_t i = 0; i < base_count; i++) {
+        const RertConstraintResult *res = &a->results[i];
+        const RertConstraint *k = res->constraint;
+        double cap = 0.0;
+        double ab = 0.0;
+        if (!cap_of(a, res, m, &cap, &ab)) {
+            continue;
+        }
+        RertMaxDose cd;
+        bool binds = false;
+        if (!rert_budget_cap_apply(err, q, cap, ab, &bu->result, &cd, &binds)) {
+            rert_error_prefix(err, "cap %s of %s on '%s'", k->id,
+                              bu->constraint->id, m->roi->name);
+            return false;
+        }
+        bu->cap_total_gy = isnan(bu->cap_total_gy)
+                               ? cd.total_dose_gy
+                               : fmin(bu->cap_total_gy, cd.total_dose_gy);
+        if (binds) {
+            size_t len = strlen(bu->basis);
+            (void)snprintf(bu->basis + len, sizeof bu->basis - len,
+                           "; binding: per-course limit %s (%s %s %g %s, "
+                           "%.1f Gy EQD2 at alpha/beta %g) caps the new "
+                           "course below the cumulative room",
+                           k->id, rert_constraint_scope_name(k->scope),
+                           rert_constraint_comparison_name(k->comparison),
+                           k->limit, rert_constraint_unit_name(k->unit), cap,
+                           ab);
+        }
+    }
+    if (!bu->result.is_capped && !isnan(bu->cap_total_gy)) {
+        size_t len = strlen(bu->basis);
+        (void)snprintf(bu->basis + len, sizeof bu->basis - len,
+                       "; binding: this cumulative limit (per-course limits "
+                       "allow more)");
+    }
+    return true;
+}
+
 static bool budget_one(RertError *err,
                        RertAssessment *a,
                        const RertConstraintResult *res,
-                       const Measure *m)
+                       const Measure *m,
+                       size_t base_count)
 {
     const RertConstraint *c = res->constraint;
     const Derived *d = derived_of(a, c);
@@ -76,6 +165,10 @@ static bool budget_one(RertError *err,
                        "single-course tolerance, convention B (limit raised "
                        "by r = %.2f)",
                        d->recovery_frac);
+    } else if (c->is_observation) {
+        (void)snprintf(bu->basis, sizeof bu->basis,
+                       "published observation, not a tolerance (room to "
+                       "the reported experience; not in the voxel map)");
     } else {
         (void)snprintf(bu->basis, sizeof bu->basis,
                        "published cumulative limit (undiscounted prior)");
@@ -92,6 +185,9 @@ static bool budget_one(RertError *err,
         rert_error_prefix(err, "budget of %s on '%s'", c->id, m->roi->name);
         return false;
     }
+    if (!apply_caps(err, a, &q, m, base_count, bu)) {
+        return false;
+    }
     if (isfinite(m->prior_upper) && d == NULL) {
         /* the band applies to undiscounted prior dose (published limits) */
         RertPriorDose upper = {m->prior_upper, 0.0};
@@ -100,6 +196,12 @@ static bool budget_one(RertError *err,
         if (!bu->has_band) {
             return false;
         }
+        Budget tmp = *bu;
+        tmp.result = bu->band;
+        if (!apply_caps(err, a, &q, m, base_count, &tmp)) {
+            return false;
+        }
+        bu->band = tmp.result;
     }
     a->budget_count++;
     return true;
@@ -124,7 +226,7 @@ static bool budgets(RertError *err, RertAssessment *a)
             m->metric.kind == RERT_DVH_METRIC_VOLUME) {
             continue;
         }
-        if (!budget_one(err, a, res, m)) {
+        if (!budget_one(err, a, res, m, a->result_count - a->derived_count)) {
             return false;
         }
     }
@@ -164,7 +266,7 @@ static void map_organs(const RertAssessment *a, MapInputs *in)
         for (size_t i = 0; i < a->budget_count; i++) {
             const Budget *b = &a->budgets[i];
             RertDvhMetric dm;
-            if (b->roi != &a->rois[r] ||
+            if (b->roi != &a->rois[r] || b->constraint->is_observation ||
                 !rert_dvh_metric_parse(NULL, b->constraint->metric, &dm) ||
                 !is_near_max(&dm) ||
                 b->result.allowed_eqd2_gy - b->result.effective_prior_eqd2_gy +
@@ -226,6 +328,30 @@ static void map_voxels(const RertAssessment *a, MapInputs *in)
     }
 }
 
+/* Per-course caps of near-maximum budget rows, voxel by voxel inside the
+ * ROI: the new course may not exceed the cap's physical dose there,
+ * whatever cumulative room the voxel has. */
+static void map_caps(const RertAssessment *a, float *max_total)
+{
+    size_t n = rert_grid_voxel_count(&a->ref);
+    for (size_t i = 0; i < a->budget_count; i++) {
+        const Budget *b = &a->budgets[i];
+        RertDvhMetric dm;
+        if (isnan(b->cap_total_gy) ||
+            !rert_dvh_metric_parse(NULL, b->constraint->metric, &dm) ||
+            !is_near_max(&dm)) {
+            continue;
+        }
+        float cap = (float)b->cap_total_gy;
+        const float *occ = b->roi->occupancy;
+        for (size_t v = 0; v < n; v++) {
+            if ((double)occ[v] >= ASSESS_INSIDE_FRAC && max_total[v] > cap) {
+                max_total[v] = cap;
+            }
+        }
+    }
+}
+
 static bool budget_map(RertError *err, RertAssessment *a)
 {
     size_t n = rert_grid_voxel_count(&a->ref);
@@ -250,6 +376,9 @@ static bool budget_map(RertError *err, RertAssessment *a)
         ok = rert_budget_map_compute(err, &p, in.prior, n,
                                      rert_volume_data(a->budget_total), NULL,
                                      NULL, &a->budget_stats);
+        if (ok) {
+            map_caps(a, rert_volume_data(a->budget_total));
+        }
     }
     map_inputs_clear(&in);
     return ok;

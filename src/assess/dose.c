@@ -150,6 +150,63 @@ course_map(RertError *err, RertAssessment *a, Course *k, const RertVolume *dose)
     return k->eqd2_map != NULL;
 }
 
+/* Which reference voxels map outside the course's dose grid: a grid of
+ * ones resampled with 0 outside (1 inside: trilinear of a constant). */
+static RertVolume *coverage(RertError *err, RertAssessment *a, Course *k)
+{
+    RertVolume *ones = rert_volume_create(
+        err, rert_volume_geometry(rert_dose_volume(k->dose)));
+    if (ones == NULL) {
+        return NULL;
+    }
+    float *d = rert_volume_data(ones);
+    size_t n = rert_grid_voxel_count(rert_volume_geometry(ones));
+    for (size_t i = 0; i < n; i++) {
+        d[i] = 1.0f;
+    }
+    RertVolume *v =
+        rert_volume_resample(err, ones, &a->ref, k->to_course, 0.0f, NULL);
+    rert_volume_destroy(ones);
+    return v;
+}
+
+/* Per organ: the part of each planned ROI that lies outside the course's
+ * dose grid takes 0 Gy prior dose there (not conservative). */
+static bool warn_outside_rois(RertError *err, RertAssessment *a, Course *k)
+{
+    RertVolume *cov = coverage(err, a, k);
+    if (cov == NULL) {
+        return false;
+    }
+    const float *in = rert_volume_data_const(cov);
+    size_t n = rert_grid_voxel_count(&a->ref);
+    for (size_t r = 0; r < a->roi_count; r++) {
+        const Roi *roi = &a->rois[r];
+        if (roi->organ == NULL && !roi->is_target) {
+            continue; /* body outline, helper structures */
+        }
+        size_t total = 0;
+        size_t outside = 0;
+        for (size_t i = 0; i < n; i++) {
+            if ((double)roi->occupancy[i] >= ASSESS_INSIDE_FRAC) {
+                total++;
+                outside += in[i] < 0.5f ? 1U : 0U;
+            }
+        }
+        if (outside == 0) {
+            continue;
+        }
+        double pct = 100.0 * (double)outside / (double)total;
+        assess_warn(a,
+                    "%s: %.*f %% of its volume lies outside %s's dose grid "
+                    "(%s dose 0 there: NOT conservative)",
+                    roi->name, pct < 1.0 ? 1 : 0, pct, k->spec->name,
+                    k->is_planned ? "planned" : "prior");
+    }
+    rert_volume_destroy(cov);
+    return true;
+}
+
 bool assess_map_doses(RertError *err, RertAssessment *a)
 {
     for (size_t i = 0; i < a->course_count; i++) {
@@ -189,6 +246,9 @@ bool assess_map_doses(RertError *err, RertAssessment *a)
                         100.0 * (double)k->outside_voxels /
                             (double)rert_grid_voxel_count(&a->ref),
                         k->spec->name);
+            if (!warn_outside_rois(err, a, k)) {
+                return false;
+            }
         }
     }
     return true;

@@ -74,17 +74,40 @@ static bool add_curve(RertError *err,
     return true;
 }
 
-/* Organs with a constraint result, at most 8. */
+/* Constrained organs first, then the other organ ROIs (non-target) by
+ * decreasing cumulative Dmax, at most 8 curves' worth of organs. */
 static size_t plotted_rois(const RertAssessment *a, const Roi **out)
 {
     size_t n = 0;
     for (size_t r = 0; r < a->roi_count && n < 8; r++) {
         for (size_t i = 0; i < a->result_count; i++) {
-            if (strcmp(a->results[i].roi_name, a->rois[r].name) == 0) {
+            if (a->results[i].status != RERT_CONSTRAINT_NOT_EVALUATED &&
+                strcmp(a->results[i].roi_name, a->rois[r].name) == 0) {
                 out[n++] = &a->rois[r];
                 break;
             }
         }
+    }
+    while (n < 8) {
+        const Roi *best = NULL;
+        double top = -1.0;
+        for (size_t r = 0; r < a->roi_count; r++) {
+            const Roi *roi = &a->rois[r];
+            bool taken = roi->is_target || roi->organ == NULL;
+            for (size_t k = 0; !taken && k < n; k++) {
+                taken = out[k] == roi;
+            }
+            const Measure *m =
+                taken ? NULL : assess_find_measure(a, roi, "Dmax", roi->ab_gy);
+            if (m != NULL && isfinite(m->cumulative) && m->cumulative > top) {
+                top = m->cumulative;
+                best = roi;
+            }
+        }
+        if (best == NULL) {
+            break;
+        }
+        out[n++] = best;
     }
     return n;
 }
@@ -240,7 +263,9 @@ static bool washes(RertError *err, RertStrbuf *sb, const RertAssessment *a)
         err, sb,
         "<section><h2>Cumulative EQD2 over the planned CT</h2><p>Planes "
         "through (%.1f, %.1f, %.1f) mm, the hottest point of %s; isodose "
-        "lines at 30, 60 and 90 %% of the maximum %.1f Gy EQD2.</p>",
+        "lines at 30, 60 and 90 %% of the maximum %.1f Gy EQD2. The map "
+        "uses each structure's own alpha/beta (the default elsewhere), so "
+        "its maximum mixes alpha/beta values.</p>",
         point.x, point.y, point.z,
         roi != NULL ? "the most critical structure" : "the grid", (double)hi);
     if (roi != NULL) {

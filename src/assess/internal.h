@@ -79,6 +79,12 @@ typedef struct Roi {
     double ab_gy; /* the case's alpha/beta for it */
     bool is_target;
     double *recovery; /* r per course (priors; 0 for others) */
+    /* The recovery model that decided r (last prior course with voxels);
+     * NULL without recovery. Borrowed (static or case-file storage). */
+    const char *recovery_model;
+    const char *recovery_source;
+    const char *recovery_tag;
+    RertRecoveryDefinedUnder recovery_defined_under;
 } Roi;
 
 /* A constraint derived from a single-course tolerance and the recovery
@@ -90,13 +96,19 @@ typedef struct Derived {
     double recovery_frac; /* B: the r that raised the limit */
     char id[160];
     char notes[320];
+    char source[1200]; /* base source + "; recovery: " + model source */
 } Derived;
 
 /** Budget for one constrained organ metric. */
 typedef struct Budget {
     const RertConstraint *constraint;
     const Roi *roi;
-    char basis[160];
+    char basis[320]; /* which limit, convention and, when one binds, the
+                        per-course cap */
+    /* Smallest physical total dose of the planned course allowed by the
+     * per-course limits of the ROI (each_course, new_course,
+     * new_course_share); NaN without one. */
+    double cap_total_gy;
     double prior_eqd2_gy;
     RertBudgetResult result;
     bool has_band;
@@ -153,6 +165,12 @@ struct RertAssessment {
     size_t result_count;
     Derived *derived; /* recovery-adjusted constraints (owned) */
     size_t derived_count;
+    /* Treated site (case file constraints.site; NULL: not given, every
+     * site applied) and the library constraints of other sites that were
+     * not applied (borrowed from library; organ contoured or not). */
+    const char *site;
+    const RertConstraint **other_site;
+    size_t other_site_count;
     double min_interval_months;
     size_t fail_count;
     Budget *budgets;
@@ -227,8 +245,28 @@ bool assess_write_html(RertError *err,
 bool assess_html_figures(RertError *err,
                          RertStrbuf *sb,
                          const RertAssessment *a);
-/* The 10 mandatory ESTRO-EORTC reporting items: present or missing. */
+/* The 10 mandatory ESTRO-EORTC reporting items: present or missing
+ * (decided from what the report shows), and the text shown for item
+ * @p item (0-based) into @p t. */
 bool assess_report_items(const RertAssessment *a, bool present[10]);
+void assess_report_item_text(const RertAssessment *a,
+                             size_t item,
+                             char *t,
+                             size_t size);
+/* Organ dose table (item 8): metric names in order (NULL past the end),
+ * the measure of @p roi for one metric and alpha/beta (NULL if none), and
+ * the number of non-target ROIs with at least one finite value. */
+const char *assess_organ_metric(size_t i);
+const Measure *assess_find_measure(const RertAssessment *a,
+                                   const Roi *roi,
+                                   const char *metric,
+                                   double ab_gy);
+size_t assess_organ_row_count(const RertAssessment *a);
+/* The recovery model applied to @p roi, as shown in the report. */
+void assess_recovery_text(const RertAssessment *a,
+                          const Roi *roi,
+                          char *t,
+                          size_t size);
 /* "<dir>/<name>" into @p out; false (IO error) when it does not fit. */
 bool assess_path(
     RertError *err, char *out, size_t size, const char *dir, const char *name);

@@ -308,8 +308,90 @@ static size_t new_course_index(const RertAssessment *a)
                                              : RERT_CONSTRAINT_NO_COURSE;
 }
 
+static bool organ_contoured(const RertAssessment *a, const char *organ)
+{
+    for (size_t r = 0; r < a->roi_count; r++) {
+        if (a->rois[r].organ != NULL && strcmp(a->rois[r].organ, organ) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* One warning per other site with the ids of its constraints on contoured
+ * organs (the ones that would otherwise have been evaluated). */
+static void warn_site(RertAssessment *a, const char *site)
+{
+    char ids[360] = "";
+    size_t n = 0;
+    size_t shown = 0;
+    for (size_t i = 0; i < a->other_site_count; i++) {
+        const RertConstraint *c = a->other_site[i];
+        if (strcmp(c->site, site) != 0 || !organ_contoured(a, c->organ)) {
+            continue;
+        }
+        size_t len = strlen(ids);
+        if (len + strlen(c->id) + 8 < sizeof ids) {
+            (void)snprintf(ids + len, sizeof ids - len, "%s%s",
+                           len > 0 ? ", " : "", c->id);
+            shown++;
+        }
+        n++;
+    }
+    if (n > 0) {
+        assess_warn(a,
+                    "constraints.site %s: %zu library constraint(s) of site "
+                    "%s on contoured organs not applied: %s%s",
+                    a->site, n, site, ids, shown < n ? ", ..." : "");
+    }
+}
+
+/* The case's site filter (constraints.site; "any" always applies) and the
+ * list of library constraints it leaves out, reported as warnings. */
+static bool select_sites(RertError *err, RertAssessment *a)
+{
+    const char *site = rert_case_constraints(a->c)->site;
+    size_t n = rert_constraint_library_count(a->library);
+    if (site == NULL) {
+        assess_warn(a, "constraints.site not given in the case file: library "
+                       "constraints of every body site were applied (e.g. "
+                       "thoracic limits to a head-and-neck case); give the "
+                       "treated site (cns, head_neck, spine, thorax, abdomen, "
+                       "pelvis or all)");
+        return true;
+    }
+    if (strcmp(site, "all") == 0) {
+        return true;
+    }
+    a->site = site;
+    a->other_site = rert_calloc(err, n + 1, sizeof(const RertConstraint *));
+    if (a->other_site == NULL) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const RertConstraint *c = rert_constraint_library_get(a->library, i);
+        if (strcmp(c->site, "any") != 0 && strcmp(c->site, site) != 0) {
+            a->other_site[a->other_site_count++] = c;
+        }
+    }
+    for (size_t i = 0; i < a->other_site_count; i++) {
+        bool first = true;
+        for (size_t j = 0; j < i; j++) {
+            first = first &&
+                    strcmp(a->other_site[j]->site, a->other_site[i]->site) != 0;
+        }
+        if (first) {
+            warn_site(a, a->other_site[i]->site);
+        }
+    }
+    return true;
+}
+
 static bool evaluate_library(RertError *err, RertAssessment *a)
 {
+    if (!select_sites(err, a)) {
+        return false;
+    }
     a->inputs = rert_calloc(err, a->measure_count + 1, sizeof *a->inputs);
     if (a->inputs == NULL) {
         return false;
@@ -328,6 +410,8 @@ static bool evaluate_library(RertError *err, RertAssessment *a)
     }
     RertConstraintOptions o = rert_constraint_options_default();
     o.interval_months = a->min_interval_months;
+    const char *sites[2] = {a->site, NULL};
+    o.sites = a->site != NULL ? sites : NULL;
     return rert_constraint_library_evaluate(err, a->library, a->inputs,
                                             a->measure_count, &o, &a->results,
                                             &a->result_count);
@@ -363,6 +447,48 @@ static double min_prior_recovery(const RertAssessment *a, const Roi *r)
     return isfinite(rmin) ? rmin : 0.0;
 }
 
+/* Strength of an evidence tag: V > V2 > P > R. */
+static int tag_rank(RertEvidenceTag t)
+{
+    switch (t) {
+    case RERT_EVIDENCE_V:
+        return 3;
+    case RERT_EVIDENCE_V2:
+        return 2;
+    case RERT_EVIDENCE_P:
+        return 1;
+    case RERT_EVIDENCE_R:
+    default:
+        return 0;
+    }
+}
+
+/* The derived row rests on the constraint and on the recovery model: it
+ * claims the weaker of the two tags and cites both sources. A ROI without
+ * a recovery model (interval unknown) keeps the constraint's. */
+static void derive_evidence(Derived *d, const RertConstraint *base)
+{
+    const Roi *roi = d->roi;
+    RertEvidenceTag model = RERT_EVIDENCE_P;
+    if (roi->recovery_model == NULL) {
+        (void)snprintf(d->source, sizeof d->source, "%s", base->source);
+        return;
+    }
+    if (roi->recovery_tag == NULL ||
+        !rert_evidence_tag_parse(NULL, NULL, roi->recovery_tag, &model)) {
+        model = RERT_EVIDENCE_P;
+    }
+    if (tag_rank(model) < tag_rank(base->evidence)) {
+        d->constraint.evidence = model;
+    }
+    (void)snprintf(d->source, sizeof d->source,
+                   "%s; recovery: model '%s' [%s]: %s", base->source,
+                   roi->recovery_model,
+                   roi->recovery_tag != NULL ? roi->recovery_tag : "P",
+                   roi->recovery_source != NULL ? roi->recovery_source : "");
+    d->constraint.source = d->source;
+}
+
 /* A single-course tolerance L1 turned into a cumulative check under the
  * case's recovery convention. */
 static void derive(RertAssessment *a,
@@ -394,6 +520,7 @@ static void derive(RertAssessment *a,
     }
     d->constraint.id = d->id;
     d->constraint.notes = d->notes;
+    derive_evidence(d, res->constraint);
 }
 
 static bool evaluate_derived(RertError *err, RertAssessment *a)

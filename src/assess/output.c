@@ -36,6 +36,74 @@ static bool write_text(RertError *err,
                                  sb->len);
 }
 
+/* A value read from a float grid printed without float artefacts: when
+ * @p v is exactly a float, rounded to 7 significant digits (a float's own
+ * precision); other doubles unchanged. */
+static double fl(double v)
+{
+    if (!isfinite(v) || v == 0.0 || (double)(float)v != v) {
+        return v;
+    }
+    double scale = pow(10.0, 6.0 - floor(log10(fabs(v))));
+    double r = round(v * scale) / scale;
+    return isfinite(r) ? r : v;
+}
+
+/* A value derived from float data (e.g. limit - value): rounded at the
+ * precision of a float of magnitude @p ref. */
+static double fl_at(double v, double ref)
+{
+    if (!isfinite(v) || !isfinite(ref) || ref == 0.0) {
+        return fl(v);
+    }
+    double scale = pow(10.0, 6.0 - floor(log10(fabs(ref))));
+    return round(v * scale) / scale;
+}
+
+static void
+json_toxicity(RertError *err, RertJsonWriter *w, const RertCaseCourse *s)
+{
+    (void)rert_json_write_key_string(err, w, "ctcae_version", s->ctcae_version);
+    (void)rert_json_write_key(err, w, "toxicity");
+    if (!s->has_toxicity) {
+        (void)rert_json_write_null(err, w);
+        return;
+    }
+    (void)rert_json_array_begin(err, w);
+    for (size_t i = 0; i < s->toxicity_count; i++) {
+        const RertCaseToxicityEvent *e = &s->toxicity[i];
+        (void)rert_json_object_begin(err, w);
+        (void)rert_json_write_key_string(err, w, "term", e->term);
+        (void)rert_json_write_key_int(err, w, "grade", e->grade);
+        (void)rert_json_write_key_string(
+            err, w, "phase", e->phase == RERT_CASE_TOX_LATE ? "late" : "acute");
+        (void)rert_json_object_end(err, w);
+    }
+    (void)rert_json_array_end(err, w);
+}
+
+static void
+json_course_reporting(RertError *err, RertJsonWriter *w, const Course *k)
+{
+    const RertCaseCourse *s = k->spec;
+    (void)rert_json_write_key_string(err, w, "technique", s->technique);
+    (void)rert_json_write_key_string(err, w, "intent",
+                                     rert_case_intent_name(s->intent));
+    (void)rert_json_write_key_number(err, w, "dose_per_fraction_gy",
+                                     k->fractions > 0 ? s->prescription_gy /
+                                                            (double)k->fractions
+                                                      : (double)NAN);
+    (void)rert_json_write_key_string(err, w, "concurrent_systemic_therapy",
+                                     s->concurrent_systemic_therapy);
+    (void)rert_json_write_key(err, w, "targets");
+    (void)rert_json_array_begin(err, w);
+    for (size_t i = 0; i < s->target_count; i++) {
+        (void)rert_json_write_string(err, w, s->targets[i]);
+    }
+    (void)rert_json_array_end(err, w);
+    json_toxicity(err, w, s);
+}
+
 static bool json_course(RertError *err,
                         RertJsonWriter *w,
                         const RertAssessment *a,
@@ -56,6 +124,7 @@ static bool json_course(RertError *err,
     (void)(rert_json_write_key_number(err, w, "prescription_gy",
                                       s->prescription_gy));
     (void)(rert_json_write_key_string(err, w, "rbe", k->rbe_note));
+    json_course_reporting(err, w, k);
     (void)(rert_json_write_key_number(err, w, "interval_months",
                                       k->interval_months));
     (void)(rert_json_write_key_bool(err, w, "voxel_dose", k->has_voxels));
@@ -113,10 +182,113 @@ json_rois(RertError *err, RertJsonWriter *w, const RertAssessment *a)
             (void)(rert_json_write_number(err, w, roi->recovery[c]));
         }
         (void)(rert_json_array_end(err, w));
+        char t[1024];
+        assess_recovery_text(a, roi, t, sizeof t);
+        (void)rert_json_write_key_string(err, w, "recovery_model", t);
         (void)(rert_json_object_end(err, w));
     }
     (void)rert_json_array_end(err, w);
     return !w->has_failed;
+}
+
+static void json_organ_metric(RertError *err,
+                              RertJsonWriter *w,
+                              const RertAssessment *a,
+                              const Measure *m)
+{
+    (void)rert_json_write_key(err, w, m->metric.name);
+    (void)rert_json_object_begin(err, w);
+    (void)rert_json_write_key_number(err, w, "prior_eqd2_gy", fl(m->prior));
+    (void)rert_json_write_key_number(err, w, "prior_discounted_eqd2_gy",
+                                     fl(m->prior_discounted));
+    (void)rert_json_write_key_number(err, w, "planned_eqd2_gy",
+                                     fl(m->per_course[a->planned]));
+    (void)rert_json_write_key_number(err, w, "cumulative_eqd2_gy",
+                                     fl(m->cumulative));
+    (void)rert_json_write_key_number(err, w, "cumulative_discounted_eqd2_gy",
+                                     fl(m->cumulative_discounted));
+    (void)rert_json_object_end(err, w);
+}
+
+static bool has_constraint(const RertAssessment *a, const Roi *roi)
+{
+    for (size_t i = 0; i < a->result_count; i++) {
+        if (a->results[i].status != RERT_CONSTRAINT_NOT_EVALUATED &&
+            strcmp(a->results[i].roi_name, roi->name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Reporting item 8: every non-target organ ROI, constrained or not. */
+static bool
+json_organs(RertError *err, RertJsonWriter *w, const RertAssessment *a)
+{
+    (void)(rert_json_write_key(err, w, "organ_doses") &&
+           rert_json_array_begin(err, w));
+    for (size_t r = 0; r < a->roi_count; r++) {
+        const Roi *roi = &a->rois[r];
+        if (roi->is_target || roi->organ == NULL) {
+            continue;
+        }
+        (void)rert_json_object_begin(err, w);
+        (void)rert_json_write_key_string(err, w, "roi", roi->name);
+        (void)rert_json_write_key_string(err, w, "organ", roi->organ);
+        (void)rert_json_write_key_number(err, w, "alpha_beta_gy", roi->ab_gy);
+        (void)rert_json_write_key_number(err, w, "volume_cc",
+                                         fl(roi->volume_cc));
+        (void)rert_json_write_key_bool(err, w, "has_constraint",
+                                       has_constraint(a, roi));
+        (void)rert_json_write_key(err, w, "metrics");
+        (void)rert_json_object_begin(err, w);
+        for (size_t i = 0; assess_organ_metric(i) != NULL; i++) {
+            const Measure *m =
+                assess_find_measure(a, roi, assess_organ_metric(i), roi->ab_gy);
+            if (m != NULL) {
+                json_organ_metric(err, w, a, m);
+            }
+        }
+        (void)rert_json_object_end(err, w);
+        (void)rert_json_object_end(err, w);
+    }
+    (void)rert_json_array_end(err, w);
+    return !w->has_failed;
+}
+
+static void
+json_patient(RertError *err, RertJsonWriter *w, const RertAssessment *a)
+{
+    const RertCasePatient *p = rert_case_patient(a->c);
+    const RertCaseReporting *rep = rert_case_reporting(a->c);
+    (void)rert_json_write_key(err, w, "patient");
+    (void)rert_json_object_begin(err, w);
+    (void)rert_json_write_key_number(
+        err, w, "age_years", p->has_age ? (double)p->age_years : (double)NAN);
+    (void)rert_json_write_key_string(err, w, "sex", rert_case_sex_name(p->sex));
+    (void)rert_json_write_key_string(
+        err, w, "performance_scale",
+        p->ps_scale == RERT_CASE_PS_ECOG
+            ? "ECOG"
+            : (p->ps_scale == RERT_CASE_PS_KPS ? "KPS" : NULL));
+    (void)rert_json_write_key_number(
+        err, w, "performance_value",
+        p->ps_scale != RERT_CASE_PS_NONE ? (double)p->ps_value : (double)NAN);
+    (void)rert_json_write_key(err, w, "organ_function");
+    (void)rert_json_array_begin(err, w);
+    for (size_t i = 0; i < p->organ_function_count; i++) {
+        (void)rert_json_write_string(err, w, p->organ_function[i]);
+    }
+    (void)rert_json_array_end(err, w);
+    (void)rert_json_write_key_string(
+        err, w, "recurrence", rert_case_recurrence_name(rep->recurrence));
+    (void)rert_json_write_key(err, w, "imaging");
+    (void)rert_json_array_begin(err, w);
+    for (size_t i = 0; i < rep->imaging_count; i++) {
+        (void)rert_json_write_string(err, w, rep->imaging[i]);
+    }
+    (void)rert_json_array_end(err, w);
+    (void)rert_json_object_end(err, w);
 }
 
 static bool
@@ -139,13 +311,16 @@ json_results(RertError *err, RertJsonWriter *w, const RertAssessment *a)
         (void)(rert_json_write_key_number(err, w, "alpha_beta_gy",
                                           c->alpha_beta_gy));
         (void)(rert_json_write_key_number(err, w, "limit", r->limit));
-        (void)(rert_json_write_key_number(err, w, "value", r->value));
+        (void)(rert_json_write_key_number(err, w, "value", fl(r->value)));
         (void)(rert_json_write_key_number(err, w, "value_eqd2_gy",
-                                          r->value_eqd2_gy));
-        (void)(rert_json_write_key_number(err, w, "margin", r->margin));
-        (void)(rert_json_write_key_number(err, w, "margin_eqd2_gy",
-                                          r->margin_eqd2_gy));
-        (void)(rert_json_write_key_number(err, w, "margin_pct", r->margin_pct));
+                                          fl(r->value_eqd2_gy)));
+        (void)(rert_json_write_key_number(err, w, "margin",
+                                          fl_at(r->margin, r->value)));
+        (void)(rert_json_write_key_number(
+            err, w, "margin_eqd2_gy",
+            fl_at(r->margin_eqd2_gy, r->value_eqd2_gy)));
+        (void)(rert_json_write_key_number(err, w, "margin_pct",
+                                          fl_at(r->margin_pct, r->margin_pct)));
         (void)(rert_json_write_key_string(
             err, w, "status", rert_constraint_status_name(r->status)));
         (void)(rert_json_write_key_string(err, w, "message", r->message));
@@ -153,6 +328,10 @@ json_results(RertError *err, RertJsonWriter *w, const RertAssessment *a)
                                           rert_evidence_tag_name(c->evidence)));
         (void)(rert_json_write_key_string(err, w, "source", c->source));
         (void)(rert_json_write_key_string(err, w, "notes", c->notes));
+        (void)(rert_json_write_key_string(err, w, "site", c->site));
+        (void)(rert_json_write_key_string(err, w, "condition", c->condition));
+        (void)(rert_json_write_key_string(
+            err, w, "kind", c->is_observation ? "observation" : "limit"));
         (void)(rert_json_write_key_bool(err, w, "is_override", c->is_override));
         (void)(rert_json_object_end(err, w));
     }
@@ -306,6 +485,14 @@ json_items(RertError *err, RertJsonWriter *w, const RertAssessment *a)
                                           present[i] ? "present" : "missing"));
     }
     (void)rert_json_object_end(err, w);
+    (void)(rert_json_write_key(err, w, "mandatory_reporting_content") &&
+           rert_json_object_begin(err, w));
+    char t[2048];
+    for (size_t i = 0; i < 10; i++) {
+        assess_report_item_text(a, i, t, sizeof t);
+        (void)rert_json_write_key_string(err, w, names[i], t);
+    }
+    (void)rert_json_object_end(err, w);
     return !w->has_failed;
 }
 
@@ -336,6 +523,9 @@ static bool report_json(RertError *err, const RertAssessment *a, RertStrbuf *sb)
                                          : (double)NAN);
     (void)(rert_json_write_key_number(err, &w, "default_alpha_beta_gy",
                                       rert_case_alpha_beta(a->c)->default_gy));
+    (void)rert_json_write_key_string(err, &w, "alpha_beta_source",
+                                     rert_case_alpha_beta(a->c)->source);
+    json_patient(err, &w, a);
     (void)(rert_json_write_key(err, &w, "courses"));
     (void)(rert_json_array_begin(err, &w));
     for (size_t i = 0; i < a->course_count; i++) {
@@ -344,6 +534,7 @@ static bool report_json(RertError *err, const RertAssessment *a, RertStrbuf *sb)
     (void)(rert_json_array_end(err, &w));
     (void)(json_rois(err, &w, a));
     (void)(json_results(err, &w, a));
+    (void)json_organs(err, &w, a);
     (void)(json_budgets(err, &w, a));
     (void)(json_classification(err, &w, a));
     (void)(json_items(err, &w, a));
@@ -385,13 +576,13 @@ static bool dvh_csv(RertError *err, const RertAssessment *a, RertStrbuf *sb)
         J(rert_csv_write_field(err, &w, m->metric.name));
         J(rert_csv_write_number(err, &w, m->ab_gy));
         for (size_t c = 0; c < a->course_count; c++) {
-            J(rert_csv_write_number(err, &w, m->per_course[c]));
+            J(rert_csv_write_number(err, &w, fl(m->per_course[c])));
         }
-        J(rert_csv_write_number(err, &w, m->prior));
-        J(rert_csv_write_number(err, &w, m->prior_discounted));
-        J(rert_csv_write_number(err, &w, m->cumulative));
-        J(rert_csv_write_number(err, &w, m->cumulative_lower));
-        J(rert_csv_write_number(err, &w, m->cumulative_upper));
+        J(rert_csv_write_number(err, &w, fl(m->prior)));
+        J(rert_csv_write_number(err, &w, fl(m->prior_discounted)));
+        J(rert_csv_write_number(err, &w, fl(m->cumulative)));
+        J(rert_csv_write_number(err, &w, fl(m->cumulative_lower)));
+        J(rert_csv_write_number(err, &w, fl(m->cumulative_upper)));
         J(rert_csv_end_row(err, &w));
     }
     return ok;
@@ -445,7 +636,7 @@ static bool dose_files(RertError *err, const RertAssessment *a, const char *dir)
     const Course *p = &a->courses[a->planned];
     char comment[65];
     (void)snprintf(comment, sizeof comment,
-                   "max physical dose in %ld fx (remaining budget)",
+                   "NOT A PLAN DOSE: dose budget (max Gy in %ld fx)",
                    p->fractions);
     o.dose_type = RERT_DOSE_TYPE_PHYSICAL;
     /* the budget is derived from the planned course's plan when there is
@@ -457,7 +648,7 @@ static bool dose_files(RertError *err, const RertAssessment *a, const char *dir)
     }
     o.summation_type = summation_type(o.referenced_plan_count);
     o.comment = comment;
-    o.series_description = "rert remaining budget (physical Gy)";
+    o.series_description = "rert BUDGET LIMIT - NOT A PLAN DOSE";
     char name[64];
     (void)snprintf(name, sizeof name, "budget_%ldfx.dcm", p->fractions);
     return assess_path(err, path, sizeof path, dir, name) &&

@@ -98,6 +98,7 @@ void rert_assess_destroy(RertAssessment *a)
     rert_free(a->inputs);
     rert_free(a->results);
     rert_free(a->derived);
+    rert_free(a->other_site);
     rert_free(a->budgets);
     rert_free(a->answers);
     rert_free(a->agreements);
@@ -146,7 +147,9 @@ static bool summarise(RertError *err, RertAssessment *a)
     size_t pass = 0;
     size_t near = 0;
     size_t skipped = 0;
+    size_t above = 0;
     for (size_t i = 0; i < a->result_count; i++) {
+        above += a->results[i].status == RERT_CONSTRAINT_ABOVE_OBSERVATION;
         pass += a->results[i].status == RERT_CONSTRAINT_PASS;
         near += a->results[i].status == RERT_CONSTRAINT_NEAR_LIMIT;
         skipped += a->results[i].status == RERT_CONSTRAINT_NOT_EVALUATED ||
@@ -155,10 +158,11 @@ static bool summarise(RertError *err, RertAssessment *a)
     bool ok = rert_strbuf_printf(
         err, &sb,
         "ESTRO-EORTC category: %s. Constraints: %zu checked: %zu pass, "
-        "%zu near the limit, %zu fail (%zu not applicable or without a "
-        "contoured organ). Summation %s. Recovery convention %s.",
+        "%zu near the limit, %zu fail, %zu above a reported observation "
+        "(not a limit) (%zu not applicable or without a contoured organ). "
+        "Summation %s. Recovery convention %s.",
         rert_reirradiation_category_name(a->category.category),
-        a->result_count - skipped, pass, near, a->fail_count, skipped,
+        a->result_count - skipped, pass, near, a->fail_count, above, skipped,
         rert_summation_level_info(a->level)->key, a->convention);
     a->summary = ok ? rert_strbuf_take(err, &sb) : NULL;
     rert_strbuf_clear(&sb);

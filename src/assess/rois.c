@@ -198,10 +198,12 @@ static bool recovery_for(RertError *err,
                          const char *roi_name,
                          double months,
                          double *r,
-                         bool *is_specific)
+                         bool *is_specific,
+                         RertRecoveryResult *used)
 {
     *r = 0.0;
     *is_specific = false;
+    memset(used, 0, sizeof *used);
     if (!rert_case_recovery(a->c)->is_given || !isfinite(months)) {
         return true;
     }
@@ -218,6 +220,7 @@ static bool recovery_for(RertError *err,
         return false;
     }
     *r = res.recovery_frac;
+    *used = res;
     *is_specific = (cm->organ != NULL && (organ != NULL || roi_name != NULL)) ||
                    res.is_organ_override;
     return true;
@@ -229,20 +232,59 @@ static bool recovery_for(RertError *err,
 static bool course_recovery(RertError *err, RertAssessment *a, Course *k)
 {
     bool specific = false;
+    RertRecoveryResult def;
+    RertRecoveryResult own;
     if (!recovery_for(err, a, NULL, NULL, k->interval_months,
-                      &k->default_recovery, &specific)) {
+                      &k->default_recovery, &specific, &def)) {
         return false;
     }
     for (size_t r = 0; r < a->roi_count; r++) {
+        Roi *roi = &a->rois[r];
         double rr = 0.0;
-        if (!recovery_for(err, a, a->rois[r].organ, a->rois[r].name,
-                          k->interval_months, &rr, &specific)) {
+        if (!recovery_for(err, a, roi->organ, roi->name, k->interval_months,
+                          &rr, &specific, &own)) {
             return false;
         }
-        a->rois[r].recovery[k - a->courses] =
-            specific ? rr : k->default_recovery;
+        roi->recovery[k - a->courses] = specific ? rr : k->default_recovery;
+        const RertRecoveryResult *u = specific ? &own : &def;
+        if (u->model_name != NULL) {
+            roi->recovery_model = u->model_name;
+            roi->recovery_source = u->source;
+            roi->recovery_tag = u->evidence_tag;
+            roi->recovery_defined_under = u->defined_under;
+        }
     }
     return true;
+}
+
+/* A model whose source states it for the other convention (e.g. Nieder's
+ * cord rule, a raise of the tolerance, applied as a discount). Once per
+ * model. */
+static void warn_conventions(RertAssessment *a)
+{
+    bool b = rert_case_recovery(a->c)->convention == RERT_CASE_CONVENTION_B;
+    RertRecoveryDefinedUnder other =
+        b ? RERT_RECOVERY_DEFINED_A : RERT_RECOVERY_DEFINED_B;
+    for (size_t r = 0; r < a->roi_count; r++) {
+        const Roi *roi = &a->rois[r];
+        bool first =
+            roi->recovery_model != NULL && roi->recovery_defined_under == other;
+        for (size_t q = 0; first && q < r; q++) {
+            first = a->rois[q].recovery_model == NULL ||
+                    a->rois[q].recovery_defined_under != other ||
+                    strcmp(a->rois[q].recovery_model, roi->recovery_model) != 0;
+        }
+        if (first) {
+            assess_warn(a,
+                        "recovery model '%s' (ROI '%s' and any other using "
+                        "it) is defined in its source under convention %s "
+                        "but the case applies convention %s: r means a "
+                        "different thing there (source: %.200s)",
+                        roi->recovery_model, roi->name,
+                        b ? "A (discount prior dose)" : "B (raise tolerance)",
+                        a->convention, roi->recovery_source);
+        }
+    }
 }
 
 bool assess_recovery(RertError *err, RertAssessment *a)
@@ -258,6 +300,9 @@ bool assess_recovery(RertError *err, RertAssessment *a)
             rert_error_prefix(err, "recovery of course '%s'", k->spec->name);
             return false;
         }
+    }
+    if (rec->is_given) {
+        warn_conventions(a);
     }
     return true;
 }

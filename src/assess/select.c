@@ -3,6 +3,7 @@
  * and `patient:` sections and from the pipeline's own numbers. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -151,11 +152,41 @@ bool assess_selection(RertError *err, RertAssessment *a)
     return rert_checklist_fill(err, &a->selection, &a->checklist);
 }
 
-static bool
-json_score(RertError *err, RertJsonWriter *w, const RertScoreResult *r)
+/* The body site a score was built for ("cns", "head_neck") or NULL for
+ * any site (the cord scores). */
+static const char *score_site(RertScoreId id)
+{
+    switch (id) {
+    case RERT_SCORE_PARK_2010:
+    case RERT_SCORE_KRAUZE_NCI_2017:
+    case RERT_SCORE_COMBS_2013:
+    case RERT_SCORE_KESSEL_2017:
+        return "cns";
+    case RERT_SCORE_MIRI_RPA_2018:
+        return "head_neck";
+    default:
+        return NULL;
+    }
+}
+
+/* False when the case's treated site (constraints.site) is known and the
+ * score was built for another site. */
+static bool score_applies(const RertAssessment *a, RertScoreId id)
+{
+    const char *site = rert_case_constraints(a->c)->site;
+    const char *want = score_site(id);
+    return want == NULL || site == NULL || strcmp(site, "all") == 0 ||
+           strcmp(site, want) == 0;
+}
+
+static bool json_score(RertError *err,
+                       RertJsonWriter *w,
+                       const RertScoreResult *r,
+                       bool applies)
 {
     const RertScoreDefinition *d = r->definition;
     (void)(rert_json_object_begin(err, w));
+    (void)rert_json_write_key_bool(err, w, "applies_to_case", applies);
     (void)(rert_json_write_key_string(err, w, "key", d->key));
     (void)(rert_json_write_key_string(err, w, "title", d->title));
     (void)(rert_json_write_key_string(err, w, "status",
@@ -187,7 +218,8 @@ bool assess_selection_json(RertError *err,
            rert_json_write_key(err, w, "scores") &&
            rert_json_array_begin(err, w));
     for (size_t i = 0; i < RERT_SCORE_COUNT; i++) {
-        (void)(json_score(err, w, &a->scores[i]));
+        (void)(json_score(err, w, &a->scores[i],
+                          score_applies(a, (RertScoreId)i)));
     }
     (void)(rert_json_array_end(err, w));
     (void)(rert_json_write_key(err, w, "checklist"));
@@ -226,16 +258,58 @@ static bool score_row(RertError *err, RertStrbuf *sb, const RertScoreResult *r)
            T(r->definition->caveats) && rert_strbuf_puts(err, sb, "</td></tr>");
 }
 
+/* The checklist text with "=<number> months" shown with 1 decimal. */
+static void months_1dp(const char *in, char *out, size_t size)
+{
+    size_t o = 0;
+    out[0] = '\0';
+    while (*in != '\0' && o + 1 < size) {
+        char *end = NULL;
+        double v = in[0] == '=' ? strtod(in + 1, &end) : 0.0;
+        if (end != NULL && end != in + 1 && strncmp(end, " months", 7) == 0 &&
+            isfinite(v)) {
+            int n = snprintf(out + o, size - o, "=%.1f", v);
+            o = n > 0 ? o + (size_t)n : o;
+            o = o < size ? o : size - 1;
+            in = end;
+            continue;
+        }
+        out[o++] = *in++;
+        out[o] = '\0';
+    }
+}
+
 static bool
 checklist_row(RertError *err, RertStrbuf *sb, const RertChecklistEntry *e)
 {
+    char value[sizeof e->value + 64];
+    months_1dp(e->value, value, sizeof value);
     bool answered = e->status != RERT_CHECKLIST_NOT_ASSESSED;
     return rert_strbuf_printf(err, sb, "<tr><td>%s</td><td>", e->item->id) &&
            T(e->item->question) &&
            rert_strbuf_printf(err, sb, "</td><td class=\"%s\">%s</td><td>",
                               answered ? "present" : "missing",
                               rert_checklist_status_name(e->status)) &&
-           T(e->value) && rert_strbuf_puts(err, sb, "</td></tr>");
+           T(value) && rert_strbuf_puts(err, sb, "</td></tr>");
+}
+
+/* One line naming the scores built for another site than the case's. */
+static bool
+not_applicable_html(RertError *err, RertStrbuf *sb, const RertAssessment *a)
+{
+    bool ok = rert_strbuf_puts(err, sb,
+                               "<p>Not applicable to this case "
+                               "(built for another site than ") &&
+              T(rert_case_constraints(a->c)->site) &&
+              rert_strbuf_puts(err, sb, "): ");
+    size_t listed = 0;
+    for (size_t i = 0; ok && i < RERT_SCORE_COUNT; i++) {
+        if (!score_applies(a, (RertScoreId)i)) {
+            ok = rert_strbuf_puts(err, sb, listed++ > 0 ? "; " : "") &&
+                 T(a->scores[i].definition->title);
+        }
+    }
+    return ok && rert_strbuf_puts(err, sb, ".</p>");
 }
 
 bool assess_selection_html(RertError *err,
@@ -250,11 +324,20 @@ bool assess_selection_html(RertError *err,
         "<tr><th>score</th><th>status</th><th>points</th><th>group</th>"
         "<th>outcome (source)</th><th>missing inputs</th><th>caveats</th>"
         "</tr>");
+    size_t skipped = 0;
     for (size_t i = 0; ok && i < RERT_SCORE_COUNT; i++) {
-        ok = score_row(err, sb, &a->scores[i]);
+        if (score_applies(a, (RertScoreId)i)) {
+            ok = score_row(err, sb, &a->scores[i]);
+        } else {
+            skipped++;
+        }
+    }
+    ok = ok && rert_strbuf_puts(err, sb, "</table>");
+    if (ok && skipped > 0) {
+        ok = not_applicable_html(err, sb, a);
     }
     ok = ok && rert_strbuf_puts(err, sb,
-                                "</table><h3>Decision checklist (consensus "
+                                "<h3>Decision checklist (consensus "
                                 "factors)</h3><table><tr><th>id</th><th>"
                                 "question</th><th>status</th><th>value</th>"
                                 "</tr>");

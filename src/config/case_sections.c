@@ -344,7 +344,10 @@ bool case_parse_recovery(RertError *err, RertCase *c, const RertYamlNode *map)
 
 /* ---- constraints */
 
-static const char *const constraints_keys[] = {"set", "overrides", NULL};
+static const char *const constraints_keys[] = {"set", "site", "overrides",
+                                               NULL};
+static const char *const sites[] = {"cns",     "head_neck", "spine", "thorax",
+                                    "abdomen", "pelvis",    "all",   NULL};
 static const char *const override_keys[] = {
     "id",    "organ",      "metric", "limit",    "unit", "alpha_beta_gy",
     "scope", "comparison", "source", "replaces", NULL};
@@ -396,12 +399,15 @@ bool case_parse_constraints(RertError *err,
     k->line = rert_yaml_line(map);
     const char *set = NULL;
     const RertYamlNode *seq = NULL;
+    int site = -1;
     if (!rert_yaml_check_keys(err, c->doc, map, "constraints",
                               constraints_keys) ||
         !rert_yaml_get_string(err, c->doc, map, "set", true, &set) ||
+        !case_get_enum(err, c, map, "site", false, sites, 0, &site) ||
         !rert_yaml_get_sequence(err, c->doc, map, "overrides", false, &seq)) {
         return false;
     }
+    k->site = site >= 0 ? sites[site] : NULL;
     k->is_builtin = strcmp(set, "builtin") == 0;
     if (!k->is_builtin &&
         !case_get_path(err, c, map, "set", true, false, &k->set)) {

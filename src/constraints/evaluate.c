@@ -38,8 +38,9 @@ RertConstraintOptions rert_constraint_options_default(void)
 
 const char *rert_constraint_status_name(RertConstraintStatus status)
 {
-    static const char *const names[] = {"pass", "near_limit", "fail",
-                                        "not_applicable", "not_evaluated"};
+    static const char *const names[] = {"pass",          "near_limit",
+                                        "fail",          "not_applicable",
+                                        "not_evaluated", "above_observation"};
     size_t i = (size_t)status;
     return i < sizeof names / sizeof names[0] ? names[i] : "?";
 }
@@ -141,7 +142,8 @@ classify(const RertConstraint *c, double value, double near_frac)
     bool fails = c->comparison == RERT_CONSTRAINT_LT ? value >= c->limit
                                                      : value > c->limit;
     if (fails) {
-        return RERT_CONSTRAINT_FAIL;
+        return c->is_observation ? RERT_CONSTRAINT_ABOVE_OBSERVATION
+                                 : RERT_CONSTRAINT_FAIL;
     }
     double band = fabs(c->limit) * near_frac;
     if (near_frac > 0.0 && value >= c->limit - band) {

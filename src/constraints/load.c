@@ -19,15 +19,27 @@ static const char *const entry_keys[] = {
     "unit",         "alpha_beta", "min_interval_months",
     "condition",    "site",       "evidence",
     "consensus",    "notes",      "source",
-    "verification", NULL};
+    "verification", "kind",       NULL};
 
-static const char *const override_keys[] = {
-    "id",           "organ",      "metric",
-    "scope",        "limit",      "comparison",
-    "unit",         "alpha_beta", "min_interval_months",
-    "condition",    "site",       "evidence",
-    "consensus",    "notes",      "source",
-    "verification", "replaces",   NULL};
+static const char *const override_keys[] = {"id",
+                                            "organ",
+                                            "metric",
+                                            "scope",
+                                            "limit",
+                                            "comparison",
+                                            "unit",
+                                            "alpha_beta",
+                                            "min_interval_months",
+                                            "condition",
+                                            "site",
+                                            "evidence",
+                                            "consensus",
+                                            "notes",
+                                            "source",
+                                            "verification",
+                                            "replaces",
+                                            "kind",
+                                            NULL};
 
 /* Optional enum-valued key read through a name parser. */
 typedef bool (*NameParser)(const char *name, void *out);
@@ -114,6 +126,29 @@ static bool get_enums(RertError *err,
                     &c->consensus);
 }
 
+/* Optional `kind`: "limit" (default) or "observation". */
+static bool get_kind(RertError *err,
+                     const RertYamlDoc *doc,
+                     const RertYamlNode *map,
+                     RertConstraint *c)
+{
+    const char *text = NULL;
+    if (!rert_yaml_get_string(err, doc, map, "kind", false, &text)) {
+        return false;
+    }
+    if (text == NULL || strcmp(text, "limit") == 0) {
+        return true;
+    }
+    if (strcmp(text, "observation") == 0) {
+        c->is_observation = true;
+        return true;
+    }
+    return rert_yaml_error(err, doc, rert_yaml_get(map, "kind"),
+                           "kind: expected one of: limit, observation; "
+                           "found '%.60s'",
+                           text);
+}
+
 /* Read one constraint mapping into *c (strings borrowed from doc). */
 static bool read_entry(RertError *err,
                        const RertYamlDoc *doc,
@@ -132,6 +167,7 @@ static bool read_entry(RertError *err,
     }
     return get_strings(err, doc, map, c, is_override) &&
            get_enums(err, doc, map, c, is_override) &&
+           get_kind(err, doc, map, c) &&
            rert_yaml_get_double(err, doc, map, "limit", true, &c->limit,
                                 NULL) &&
            rert_yaml_get_double(err, doc, map, "alpha_beta", false,

@@ -157,7 +157,56 @@ bool rert_budget_compute(RertError *err,
         return false;
     }
     r.has_budget = r.max_dose.has_budget;
+    r.cumulative_remaining_eqd2_gy = r.remaining_eqd2_gy;
     *out = r;
+    return true;
+}
+
+bool rert_budget_cap_apply(RertError *err,
+                           const RertBudgetRequest *request,
+                           double cap_eqd2_gy,
+                           double cap_ab_gy,
+                           RertBudgetResult *result,
+                           RertMaxDose *cap_dose,
+                           bool *binds)
+{
+    if (request == NULL || result == NULL || binds == NULL) {
+        return rert_error_set(err, RERT_ERR_INVALID_ARG,
+                              "budget cap: request, result or binds is NULL");
+    }
+    *binds = false;
+    if (!isfinite(cap_eqd2_gy) || !(cap_ab_gy > 0.0) || !isfinite(cap_ab_gy)) {
+        return rert_error_set(err, RERT_ERR_INVALID_ARG,
+                              "budget cap: limit %g Gy EQD2 at alpha/beta %g "
+                              "Gy, expected a finite limit and alpha/beta > 0",
+                              cap_eqd2_gy, cap_ab_gy);
+    }
+    RertMaxDose cap;
+    if (!rert_lq_max_dose_compute(err, &request->model, cap_eqd2_gy,
+                                  RERT_EQD2_REFERENCE_GY, request->n_fractions,
+                                  cap_ab_gy, &cap)) {
+        rert_error_prefix(err, "budget cap");
+        return false;
+    }
+    if (cap_dose != NULL) {
+        *cap_dose = cap;
+    }
+    if (!result->has_budget ||
+        !(cap.total_dose_gy < result->max_dose.total_dose_gy)) {
+        return true;
+    }
+    double eqd2 = 0.0;
+    if (cap.has_budget &&
+        !rert_lq_eqd2_compute(err, &request->model, cap.total_dose_gy,
+                              request->n_fractions, request->ab_gy, &eqd2)) {
+        rert_error_prefix(err, "budget cap");
+        return false;
+    }
+    result->max_dose = cap;
+    result->has_budget = cap.has_budget;
+    result->remaining_eqd2_gy = cap.has_budget ? eqd2 : 0.0;
+    result->is_capped = true;
+    *binds = true;
     return true;
 }
 

@@ -42,6 +42,7 @@ static const RertRecoveryModel builtin_models[RERT_RECOVERY_MODEL_COUNT] = {
             .kind = RERT_RECOVERY_TIERED,
             .tier_count = 2,
             .tiers = {{6.0, 0.25}, {12.0, 0.50}},
+            .defined_under = RERT_RECOVERY_DEFINED_B,
         },
     [RERT_RECOVERY_MODEL_SLICER_RT] =
         {
@@ -185,6 +186,13 @@ bool rert_recovery_model_validate(RertError *err,
                               "with a name",
                               model == NULL ? "model" : "name");
     }
+    if ((int)model->defined_under < (int)RERT_RECOVERY_DEFINED_UNSTATED ||
+        (int)model->defined_under > (int)RERT_RECOVERY_DEFINED_B) {
+        return rert_error_set(err, RERT_ERR_INVALID_ARG,
+                              "recovery model '%s': defined_under %d, "
+                              "expected UNSTATED, A or B",
+                              model->name, (int)model->defined_under);
+    }
     switch (model->kind) {
     case RERT_RECOVERY_NONE:
         return true;
@@ -261,6 +269,7 @@ bool rert_recovery_compute(RertError *err,
         r.model_name = model->name;
         r.source = model->source;
         r.evidence_tag = model->evidence_tag;
+        r.defined_under = model->defined_under;
     }
     *out = r;
     return true;

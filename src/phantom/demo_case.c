@@ -152,6 +152,8 @@ static const char *const case_tail =
     "\n"
     "constraints:\n"
     "  set: builtin\n"
+    "  site: head_neck   # library constraints of other sites are listed, "
+    "not applied\n"
     "\n"
     "classification:\n"
     "  overlap_threshold_gy: 20\n"

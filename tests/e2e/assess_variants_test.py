@@ -12,7 +12,12 @@ phantom (project issue 5):
 - a prior course known only on paper (DVH-level entries, level L1) adds
   exactly its EQD2 to the organ metric;
 - LQ-L with a transition dose lowers the cumulative EQD2 where doses per
-  fraction exceed it, and the report states the model.
+  fraction exceed it, and the report states the model;
+- constraints.site: head_neck (the demo) applies no thoracic limits and
+  lists them in a warning, thorax applies them, no site applies every site
+  with a warning; Nieder's 120 Gy2 entry is an observation, never 'fail';
+  the recovery-adjusted row carries the weaker evidence tag and both
+  sources; the cord budget row says which limit binds.
 
 usage: assess_variants_test.py RERT_EXECUTABLE
 """
@@ -55,6 +60,41 @@ def metric(out, roi, name, ab=2.0, column="cumulative_eqd2_gy"):
             if r["roi"] == roi and r["metric"] == name and abs(float(r["alpha_beta_gy"]) - ab) < 1e-9:
                 return float(r[column])
     return float("nan")
+
+
+def constraint_ids(out):
+    with open(os.path.join(out, "report.json")) as f:
+        rep = json.load(f)
+    return sorted({c["id"] for c in rep["constraints"]}), rep["warnings"]
+
+
+def site_checks_head_neck(out):
+    """constraints.site head_neck (the demo case): thoracic limits listed in
+    a warning, not applied; Nieder's 120 Gy2 is an observation; the
+    recovery-adjusted row cites the recovery model and its weaker tag."""
+    with open(os.path.join(out, "report.json")) as f:
+        rep = json.load(f)
+    ids = {c["id"] for c in rep["constraints"]}
+    thoracic = ["cord-rulach2021-delphi", "cord-paradis2019", "cord-troost", "cord-ars"]
+    check(not ids.intersection(thoracic) and "cord-nieder2006-cumulative" in ids
+          and "brainstem-quantec-single-course" in ids,
+          "head_neck: no thoracic cord limits; site-any cord and brainstem entries kept")
+    check(any("site thorax" in w and all(t in w for t in thoracic) for w in rep["warnings"]),
+          "head_neck: a warning lists the thoracic constraints not applied")
+    norm = [c for c in rep["constraints"] if c["id"] == "cord-nieder2006-cumulative-no-rm"]
+    check(norm and all(c["status"] in ("pass", "near_limit", "above_observation") for c in norm),
+          "Nieder 120 Gy2 (no myelopathy reported) is an observation, never 'fail'",
+          str([c["status"] for c in norm]))
+    derived = [c for c in rep["constraints"] if c["id"] == "cord-quantec2010-single-course+recovery-A"]
+    check(derived and all(c.get("evidence") == "V2" and "recovery: model 'nieder-cord'" in c.get("source", "")
+                          for c in derived),
+          "recovery-adjusted row: evidence V2 (weaker of V and nieder-cord's V2), both sources",
+          str([(c.get("evidence"), c.get("source", "")[-80:]) for c in derived]))
+    check(any("nieder-cord" in w and "convention B" in w for w in rep["warnings"]),
+          "a warning says nieder-cord is a convention-B rule applied under convention A")
+    caps = [b for b in rep["budget"]["organs"] if b["constraint"] == "cord-nieder2006-cumulative"]
+    check(caps and all("binding:" in b["basis"] for b in caps),
+          "cord budget row states which limit binds", str([b["basis"] for b in caps]))
 
 
 def write_reg(path, ref_frame, moving_frame, ref_to_moving, patient_id):
@@ -124,6 +164,7 @@ def main():
               "rigid_auto: landmark TRE from the known transform (max %.3f mm), no IC"
               % tre["max_mm"])
         cord_auto = metric(auto, "SpinalCord", "D0.03cc")
+        site_checks_head_neck(auto)
         with open(os.path.join(auto, "report.json")) as f:
             course1 = [c for c in json.load(f)["courses"] if c["name"] == "course1"][0]
         m = np.array(course1["reference_to_course_matrix"])
@@ -173,7 +214,13 @@ def main():
                   truth["patient_id"])
         text = base.replace("registration: {method: rigid_auto}",
                             "registration: {method: dicom_reg, file: reg.dcm}")
+        # ... run without constraints.site: every site, with a warning
+        check("  site: head_neck" in text, "the demo case file declares site head_neck")
+        text = "\n".join(l for l in text.split("\n") if not l.startswith("  site: head_neck"))
         out = assess(text, demo, "dicom_reg")
+        ids, warnings = constraint_ids(out)
+        check("cord-paradis2019" in ids and any("constraints.site not given" in w for w in warnings),
+              "no constraints.site: every site applied (cord-paradis2019) with a warning")
         check(abs(metric(out, "SpinalCord", "D0.03cc") - cord_auto) <= 0.3,
               "DICOM REG: cord D0.03cc %.2f Gy vs automatic %.2f Gy (<= 0.3)"
               % (metric(out, "SpinalCord", "D0.03cc"), cord_auto))
@@ -185,7 +232,16 @@ def main():
                  "    dvh_entries:\n      - {organ: SpinalCord, metric: Dmax, dose_gy: 10, "
                  "fractions: 5}\n    target_organs: [spine]\n")
         text = base.replace("  - name: course2\n", paper + "  - name: course2\n")
+        # ... with site thorax: the thoracic cord limits replace nothing of
+        # the site-any entries and are applied
+        text = text.replace("  site: head_neck", "  site: thorax")
         out = assess(text, demo, "paper")
+        ids, warnings = constraint_ids(out)
+        ids_hn, _ = constraint_ids(auto)
+        check("cord-paradis2019" in ids and "cord-nieder2006-cumulative" in ids
+              and "cord-paradis2019" not in ids_hn and ids != ids_hn,
+              "site thorax vs head_neck: a different constraint set (%d vs %d rows)"
+              % (len(ids), len(ids_hn)))
         added = metric(out, "SpinalCord", "Dmax") - metric(auto, "SpinalCord", "Dmax")
         check(abs(added - 10.0) < 1e-3,
               "paper course adds EQD2(10 Gy/5 fx, a/b 2) = 10.000 Gy to the cord Dmax (%.4f)" % added)

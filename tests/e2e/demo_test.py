@@ -326,6 +326,112 @@ def check_chromium(demo):
         shutil.rmtree(profile, ignore_errors=True)
 
 
+def check_reporting(report, demo):
+    """Review findings 2, 3, 6, 8, 12: the organ dose table lists
+    unconstrained organs, every mandatory item shown as present has its
+    content in the report, the TG-132 criterion is labelled as the
+    deformable one and judged only on the mapping used, the budget RTDOSE
+    says it is not a plan dose."""
+    organs = {o["roi"]: o for o in report.get("organ_doses", [])}
+    for name in ("Carotid_R", "Parotid_L", "Mandible", "SpinalCord"):
+        dmax = organs.get(name, {}).get("metrics", {}).get("Dmax", {})
+        check(np.isfinite(dmax.get("cumulative_eqd2_gy", float("nan"))),
+              "organ_doses has %s with a cumulative Dmax (%s)" % (name, dmax.get("cumulative_eqd2_gy")))
+    check(any(not o["has_constraint"] for o in organs.values()),
+          "organ_doses lists organs without a library constraint")
+    cord = organs.get("SpinalCord", {}).get("metrics", {}).get("Dmax", {})
+    pri, pla, cum = (cord.get(k, float("nan")) for k in
+                     ("prior_eqd2_gy", "planned_eqd2_gy", "cumulative_eqd2_gy"))
+    check(max(pri, pla) - 1e-3 <= cum <= pri + pla + 1e-3,
+          "cord Dmax: max(prior, planned) <= cumulative <= prior + planned (%s, %s, %s)"
+          % (pri, pla, cum))
+    rows = list(csv_rows(os.path.join(demo, "report/dvh.csv")))
+    csv_cum = [float(r["cumulative_eqd2_gy"]) for r in rows
+               if r["roi"] == "Carotid_R" and r["metric"] == "Dmax"
+               and float(r["alpha_beta_gy"]) == organs.get("Carotid_R", {}).get("alpha_beta_gy")]
+    want = organs.get("Carotid_R", {}).get("metrics", {}).get("Dmax", {}).get("cumulative_eqd2_gy")
+    check(len(csv_cum) == 1 and want is not None and abs(csv_cum[0] - want) < 1e-4,
+          "report.json Carotid_R Dmax equals dvh.csv (%s vs %s)" % (want, csv_cum))
+    artefacts = [r["cumulative_eqd2_gy"] for r in rows if r["metric"] == "Dmax"
+                 and len(r["cumulative_eqd2_gy"].split(".")[-1]) > 8]
+    check(not artefacts, "float-derived Dmax values have no float artefacts in dvh.csv", str(artefacts[:3]))
+    items = report["mandatory_reporting_items"]
+    content = report.get("mandatory_reporting_content", {})
+    check(all(content.get(k) for k, v in items.items() if v == "present"),
+          "every present mandatory item has its content in the report")
+    with open(os.path.join(demo, "case/case.yaml")) as f:
+        case = f.read()
+    age = re.search(r"age_years:\s*(\d+)", case)
+    check(age is not None and ("age %s years" % age.group(1)) in content.get("demographics", ""),
+          "demographics shown: %s" % content.get("demographics"))
+    check("CTCAE v" in content.get("toxicity_ctcae", "") and "grade" in content.get("toxicity_ctcae", ""),
+          "toxicity scale and events shown: %s" % content.get("toxicity_ctcae"))
+    check("Gy per fraction" in content.get("technique_and_dose", "")
+          and "imaging used" in content.get("summation_method", ""),
+          "technique/dose per fraction and imaging shown")
+    tre = [c for c in report.get("registration_checks", []) if c["course"] == "course1"]
+    tre = (tre[0].get("landmark_tre") or {}) if tre else {}
+    check(tre.get("criterion", "").startswith("TG-132 criterion for deformable registration")
+          and "passes_tg132" not in (tre.get("rigid_only") or {"passes_tg132": 1}),
+          "TG-132 landmark criterion labelled deformable; rigid part has no pass/fail")
+    with open(os.path.join(demo, "report/report.html")) as f:
+        html = f.read()
+    check("Cumulative organ doses" in html and "Carotid_R" in html, "report.html has the organ dose table")
+    check(re.search(r"rigid part alone: mean [0-9.]+, max [0-9.]+ mm \(\d+ landmarks; for comparison, no pass/fail\)",
+                    html) is not None and "within TG-132" not in html,
+          "report.html: rigid part alone without pass/fail")
+    check(not re.search(r"\d\.\d{3,} months", html), "months shown with 1 decimal in report.html")
+    budget = pydicom.dcmread(os.path.join(demo, "report/budget_30fx.dcm"))
+    check("NOT A PLAN DOSE" in str(budget.SeriesDescription) and "NOT A PLAN DOSE" in str(budget.DoseComment),
+          "budget RTDOSE says it is not a plan dose")
+
+
+def crop_dose_z(path, keep):
+    """Keep the frames whose patient z satisfies keep(z) (contiguous)."""
+    ds = pydicom.dcmread(path)
+    arr = ds.pixel_array
+    iop = np.array(ds.ImageOrientationPatient, float)
+    normal = np.cross(iop[:3], iop[3:])
+    ipp = np.array(ds.ImagePositionPatient, float)
+    off = np.array(ds.GridFrameOffsetVector, float)
+    z = ipp[2] + off * normal[2]
+    idx = np.nonzero([keep(v) for v in z])[0]
+    i0, i1 = int(idx.min()), int(idx.max()) + 1
+    ds.PixelData = np.ascontiguousarray(arr[i0:i1]).tobytes()
+    ds.NumberOfFrames = i1 - i0
+    ds.ImagePositionPatient = [float(v) for v in ipp + off[i0] * normal]
+    ds.GridFrameOffsetVector = [float(v) for v in off[i0:i1] - off[i0]]
+    ds.save_as(path)
+
+
+def check_outside_grid(demo, work):
+    """Finding 4: course 1's RTDOSE cropped in z to the lower half of the
+    planned cord: a per-organ warning names the cord and its share."""
+    case = os.path.join(work, "cropped")
+    shutil.copytree(os.path.join(demo, "case"), case)
+    pts, w = cord_samples(os.path.join(case, "course2/RS.dcm"))
+    z_mid = float(np.median(pts[:, 2]))
+    crop_dose_z(os.path.join(case, "course1/RD.dcm"), lambda z: z <= z_mid)
+    out = os.path.join(work, "report-cropped")
+    r = run("assess", "-q", os.path.join(case, "case.yaml"), "-o", out)
+    check(r.returncode in (0, 1), "assess runs on the cropped case (exit %d)" % r.returncode, r.stderr[:300])
+    if r.returncode not in (0, 1):
+        return
+    with open(os.path.join(out, "report.json")) as f:
+        report = json.load(f)
+    pat = re.compile(r"^SpinalCord: ([0-9.]+) % of its volume lies outside course1's dose grid "
+                     r"\(prior dose 0 there")
+    hits = [pat.match(x) for x in report["warnings"]]
+    pct = [float(m.group(1)) for m in hits if m]
+    check(len(pct) == 1 and 20 <= pct[0] <= 80,
+          "per-organ outside-grid warning for SpinalCord (%s %%)" % pct,
+          "; ".join(report["warnings"])[:400])
+    with open(os.path.join(demo, "report/report.json")) as f:
+        base = json.load(f)
+    check(not any(x.startswith("SpinalCord:") for x in base["warnings"]),
+          "no cord outside-grid warning on the uncropped demo")
+
+
 def main():
     work = tempfile.mkdtemp(prefix="rert-e2e-")
     try:
@@ -341,6 +447,8 @@ def main():
         check_registration_checks(report, demo)
         check_register_landmarks(demo)
         check_cord(demo, truth)
+        check_reporting(report, demo)
+        check_outside_grid(demo, work)
         check_bad_cases(demo, work)
         bad_landmarks(demo, work)
         check_chromium(demo)

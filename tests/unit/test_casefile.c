@@ -231,6 +231,7 @@ static void test_example_hn(void **state)
     assert_int_equal(rert_case_recovery(c)->convention, RERT_CASE_CONVENTION_A);
     const RertCaseConstraints *k = rert_case_constraints(c);
     assert_int_equal(k->override_count, 1);
+    assert_string_equal(k->site, "head_neck");
     assert_string_equal(k->overrides[0].scope, "cumulative");
     assert_string_equal(k->overrides[0].comparison, "<=");
     const RertCaseClassification *cl = rert_case_classification(c);
@@ -258,6 +259,7 @@ static void test_example_thorax(void **state)
     assert_int_equal(rert_case_recovery_for(c, "HEART")->kind,
                      RERT_CASE_RECOVERY_NONE);
     assert_int_equal(rert_case_patient(c)->ps_scale, RERT_CASE_PS_KPS);
+    assert_string_equal(rert_case_constraints(c)->site, "thorax");
     rert_case_destroy(c);
 }
 
@@ -587,6 +589,43 @@ static void test_sections(void **state)
                  "case.yaml:3: id: expected text, found an empty value", NULL);
 }
 
+/* constraints.site: the treated site, optional, unknown values named with
+ * their line. */
+static void test_constraints_site(void **state)
+{
+    (void)state;
+    RertError err;
+    RertCase *c = parse_text(&err, BASE);
+    assert_non_null(c);
+    assert_null(rert_case_constraints(c)->site);
+    rert_case_destroy(c);
+    static const char *const sites[] = {
+        "cns", "head_neck", "spine", "thorax", "abdomen", "pelvis", "all"};
+    for (size_t i = 0; i < sizeof sites / sizeof sites[0]; i++) {
+        char to[160];
+        (void)snprintf(to, sizeof to,
+                       "  structures: {SpinalCord: 2}\nconstraints:\n"
+                       "  set: builtin\n  site: %s\n",
+                       sites[i]);
+        char *text = mutate("  structures: {SpinalCord: 2}\n", to);
+        c = parse_text(&err, text);
+        rert_free(text);
+        if (c == NULL) {
+            fail_msg("%s", err.message);
+        }
+        assert_string_equal(rert_case_constraints(c)->site, sites[i]);
+        rert_case_destroy(c);
+    }
+    expect_error("  structures: {SpinalCord: 2}\n",
+                 "  structures: {SpinalCord: 2}\nconstraints:\n"
+                 "  set: builtin\n  site: neck\n",
+                 RERT_ERR_PARSE, "case.yaml:37", "head_neck");
+    expect_error("  structures: {SpinalCord: 2}\n",
+                 "  structures: {SpinalCord: 2}\nconstraints:\n"
+                 "  set: builtin\n  site: Thorax\n",
+                 RERT_ERR_PARSE, "site", "'Thorax'");
+}
+
 static void write_file(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
@@ -705,6 +744,7 @@ int main(void)
         cmocka_unit_test(test_files_checked),
         cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_names),
+        cmocka_unit_test(test_constraints_site),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -869,6 +869,109 @@ static void test_batch_evaluate(void **state)
     rert_constraint_library_destroy(lib);
 }
 
+/* kind: observation -> ABOVE_OBSERVATION instead of FAIL; the default and
+ * kind: limit stay limits; other kinds are errors naming the line. */
+static void test_observation_kind(void **state)
+{
+    (void)state;
+    char body[1024];
+    RertError err;
+    (void)snprintf(body, sizeof body, "%s    kind: observation\n", good_entry);
+    RertConstraintLibrary *lib = parse_library(&err, body);
+    if (lib == NULL) {
+        fail_msg("%s", err.message);
+    }
+    const RertConstraint *c = rert_constraint_library_get(lib, 0);
+    assert_true(c->is_observation);
+    RertConstraintValues v = cumulative_only(61.0);
+    RertConstraintResult r;
+    assert_true(rert_constraint_evaluate(&err, c, &v, NULL, &r));
+    assert_int_equal(r.status, RERT_CONSTRAINT_ABOVE_OBSERVATION);
+    assert_string_equal(rert_constraint_status_name(r.status),
+                        "above_observation");
+    v = cumulative_only(50.0);
+    assert_true(rert_constraint_evaluate(&err, c, &v, NULL, &r));
+    assert_int_equal(r.status, RERT_CONSTRAINT_PASS);
+    rert_constraint_library_destroy(lib);
+
+    (void)snprintf(body, sizeof body, "%s    kind: limit\n", good_entry);
+    lib = parse_library(&err, body);
+    assert_non_null(lib);
+    c = rert_constraint_library_get(lib, 0);
+    assert_false(c->is_observation);
+    v = cumulative_only(61.0);
+    assert_true(rert_constraint_evaluate(&err, c, &v, NULL, &r));
+    assert_int_equal(r.status, RERT_CONSTRAINT_FAIL);
+    rert_constraint_library_destroy(lib);
+
+    (void)snprintf(body, sizeof body, "%s    kind: hint\n", good_entry);
+    expect_library_error(body, "lib.yaml:13");
+    expect_library_error(body, "found 'hint'");
+
+    /* The shipped library: Nieder's 120 Gy2 is an observation, the
+     * 135.5 Gy2 rule a limit. */
+    lib = load_real_library();
+    assert_true(
+        rert_constraint_library_find(lib, "cord-nieder2006-cumulative-no-rm")
+            ->is_observation);
+    assert_false(rert_constraint_library_find(lib, "cord-nieder2006-cumulative")
+                     ->is_observation);
+    rert_constraint_library_destroy(lib);
+}
+
+/* The shipped library filtered to head_neck: the thoracic cord limits drop
+ * out, the organ-generic Nieder/QUANTEC entries (site any) stay. */
+static void test_site_filter_real_library(void **state)
+{
+    (void)state;
+    RertError err;
+    RertConstraintLibrary *lib = load_real_library();
+    RertConstraintMeasurement m[2];
+    memset(m, 0, sizeof m);
+    const char *organs[] = {"SpinalCord", "Brainstem"};
+    for (size_t i = 0; i < 2; i++) {
+        m[i].organ = organs[i];
+        m[i].roi_name = organs[i];
+        m[i].metric = "Dmax";
+        m[i].alpha_beta_gy = 2.0;
+        m[i].values = cumulative_only(40.0);
+    }
+    static const char *const sites_hn[] = {"head_neck", NULL};
+    static const char *const sites_th[] = {"thorax", NULL};
+    const char *const *sets[] = {sites_hn, sites_th};
+    size_t counts[2] = {0, 0};
+    for (size_t k = 0; k < 2; k++) {
+        RertConstraintOptions o = rert_constraint_options_default();
+        o.sites = sets[k];
+        RertConstraintResult *r = NULL;
+        size_t n = 0;
+        if (!rert_constraint_library_evaluate(&err, lib, m, 2, &o, &r, &n)) {
+            fail_msg("%s", err.message);
+        }
+        bool has_paradis = false;
+        bool has_quantec = false;
+        bool has_brainstem = false;
+        for (size_t i = 0; i < n; i++) {
+            const char *id = r[i].constraint->id;
+            const char *site = r[i].constraint->site;
+            assert_true(strcmp(site, "any") == 0 ||
+                        strcmp(site, sets[k][0]) == 0);
+            has_paradis |= strcmp(id, "cord-paradis2019") == 0;
+            has_quantec |= strcmp(id, "cord-quantec2010-single-course") == 0;
+            has_brainstem |=
+                strcmp(id, "brainstem-quantec-single-course") == 0 &&
+                strcmp(r[i].roi_name, "Brainstem") == 0;
+        }
+        assert_int_equal(has_paradis, k == 1);
+        assert_true(has_quantec);
+        assert_true(has_brainstem);
+        counts[k] = n;
+        rert_free(r);
+    }
+    assert_true(counts[1] > counts[0]);
+    rert_constraint_library_destroy(lib);
+}
+
 static void test_override_yaml(void **state)
 {
     (void)state;
@@ -977,6 +1080,8 @@ int main(void)
         cmocka_unit_test(test_malformed_organs),
         cmocka_unit_test(test_batch_evaluate),
         cmocka_unit_test(test_override_yaml),
+        cmocka_unit_test(test_observation_kind),
+        cmocka_unit_test(test_site_filter_real_library),
         cmocka_unit_test(test_allocation_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

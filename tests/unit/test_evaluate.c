@@ -103,6 +103,29 @@ static void test_recovery_models_as_data(void **state)
     rert_assert_near(recovery(&fixed, "heart", 30.0), 0.0, 0, 0);
 }
 
+/* The convention a model's source states it for travels with the result;
+ * organ overrides (r = 0) state none. */
+static void test_recovery_defined_under(void **state)
+{
+    (void)state;
+    const RertRecoveryModel *nieder = rert_recovery_model_find("nieder-cord");
+    assert_int_equal(nieder->defined_under, RERT_RECOVERY_DEFINED_B);
+    assert_int_equal(
+        rert_recovery_model_get(RERT_RECOVERY_MODEL_NONE)->defined_under,
+        RERT_RECOVERY_DEFINED_UNSTATED);
+    RertRecoveryResult r;
+    assert_true(rert_recovery_compute(NULL, nieder, "SpinalCord", 13.0, &r));
+    assert_int_equal(r.defined_under, RERT_RECOVERY_DEFINED_B);
+    assert_true(rert_recovery_compute(NULL, nieder, "Heart", 13.0, &r));
+    assert_true(r.is_organ_override);
+    assert_int_equal(r.defined_under, RERT_RECOVERY_DEFINED_UNSTATED);
+    RertRecoveryModel bad = *nieder;
+    bad.defined_under = (RertRecoveryDefinedUnder)7;
+    RertError err;
+    assert_false(rert_recovery_model_validate(&err, &bad));
+    assert_non_null(strstr(err.message, "defined_under 7"));
+}
+
 static void test_recovery_invalid(void **state)
 {
     (void)state;
@@ -318,6 +341,78 @@ static void test_budget_several_priors_and_no_budget(void **state)
     assert_true(rert_budget_compute(NULL, &q, &lq));
     rert_assert_near(lq.max_dose.total_dose_gy, 24.0, 0, REL);
     assert_true(lq.max_dose.is_linear_branch);
+}
+
+/* LQ maximum total dose of n fractions reaching EQD2 e at alpha/beta ab:
+ * n d (d + ab) / (2 + ab) = e. */
+static double lq_total(double e, double n, double ab)
+{
+    double d = (-ab + sqrt(ab * ab + 4.0 * e * (2.0 + ab) / n)) / 2.0;
+    return n * d;
+}
+
+/* A per-course limit (Nieder: each course <= 98 Gy2 BED = 49 Gy EQD2)
+ * caps the new course when the cumulative room is larger. */
+static void test_budget_course_cap(void **state)
+{
+    (void)state;
+    RertError err;
+    RertBudgetRequest q = rert_budget_request_default();
+    RertPriorDose prior = {10.0, 0.0};
+    q.limit_eqd2_gy = 67.75; /* Nieder cumulative 135.5 Gy2 */
+    q.priors = &prior;
+    q.prior_count = 1;
+    q.n_fractions = 25;
+    q.ab_gy = 2.0;
+    RertBudgetResult r;
+    assert_true(rert_budget_compute(&err, &q, &r));
+    rert_assert_near(r.remaining_eqd2_gy, 57.75, 0, REL);
+    assert_false(r.is_capped);
+    RertMaxDose cap;
+    bool binds = false;
+    assert_true(rert_budget_cap_apply(&err, &q, 49.0, 2.0, &r, &cap, &binds));
+    assert_true(binds);
+    assert_true(r.is_capped);
+    assert_true(r.has_budget);
+    rert_assert_near(r.remaining_eqd2_gy, 49.0, 0, REL);
+    rert_assert_near(r.cumulative_remaining_eqd2_gy, 57.75, 0, REL);
+    rert_assert_near(r.max_dose.total_dose_gy, lq_total(49.0, 25, 2.0), 0, REL);
+    rert_assert_near(cap.total_dose_gy, r.max_dose.total_dose_gy, 0, REL);
+
+    /* A larger prior: the cumulative limit binds, the cap does not. */
+    prior.eqd2_gy = 30.0;
+    assert_true(rert_budget_compute(&err, &q, &r));
+    RertBudgetResult before = r;
+    assert_true(rert_budget_cap_apply(&err, &q, 49.0, 2.0, &r, NULL, &binds));
+    assert_false(binds);
+    assert_false(r.is_capped);
+    rert_assert_near(r.max_dose.total_dose_gy, before.max_dose.total_dose_gy, 0,
+                     0);
+    rert_assert_near(r.remaining_eqd2_gy, 37.75, 0, REL);
+
+    /* A cap at another alpha/beta: same physical dose, EQD2 at the row's. */
+    prior.eqd2_gy = 0.0;
+    q.ab_gy = 3.0;
+    q.limit_eqd2_gy = 100.0;
+    assert_true(rert_budget_compute(&err, &q, &r));
+    assert_true(rert_budget_cap_apply(&err, &q, 49.0, 2.0, &r, NULL, &binds));
+    assert_true(binds);
+    double total = lq_total(49.0, 25, 2.0);
+    double d = total / 25.0;
+    rert_assert_near(r.max_dose.total_dose_gy, total, 0, REL);
+    rert_assert_near(r.remaining_eqd2_gy, total * (d + 3.0) / 5.0, 0, REL);
+
+    /* A cap of 0 leaves no budget; bad arguments are errors. */
+    assert_true(rert_budget_cap_apply(&err, &q, 0.0, 2.0, &r, NULL, &binds));
+    assert_true(binds);
+    assert_false(r.has_budget);
+    rert_assert_near(r.max_dose.total_dose_gy, 0.0, 0, 0);
+    assert_false(
+        rert_budget_cap_apply(&err, &q, (double)NAN, 2.0, &r, NULL, &binds));
+    assert_int_equal(err.code, RERT_ERR_INVALID_ARG);
+    assert_false(rert_budget_cap_apply(&err, &q, 49.0, 0.0, &r, NULL, &binds));
+    assert_false(
+        rert_budget_cap_apply(&err, &q, 49.0, 2.0, NULL, NULL, &binds));
 }
 
 static void test_budget_invalid(void **state)
@@ -889,6 +984,8 @@ int main(void)
         cmocka_unit_test(test_t11_t7b_budget),
         cmocka_unit_test(test_budget_several_priors_and_no_budget),
         cmocka_unit_test(test_budget_invalid),
+        cmocka_unit_test(test_budget_course_cap),
+        cmocka_unit_test(test_recovery_defined_under),
         cmocka_unit_test(test_budget_map_voxels),
         cmocka_unit_test(test_budget_map_conventions),
         cmocka_unit_test(test_budget_map_invalid),
