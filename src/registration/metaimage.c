@@ -18,17 +18,6 @@
 #define MAX_HEADER_BYTES ((size_t)65536)
 #define MAX_LINE 1024
 
-typedef enum ElementKind {
-    EL_U8 = 0,
-    EL_I8,
-    EL_U16,
-    EL_I16,
-    EL_U32,
-    EL_I32,
-    EL_F32,
-    EL_F64,
-} ElementKind;
-
 static const struct {
     const char *name;
     size_t bytes;
@@ -417,46 +406,6 @@ bool vf_meta_header_parse(RertError *err,
     return true;
 }
 
-/* Element @p index of kind @p kind at @p p as a double. */
-static double element_value(const uint8_t *p, int kind, bool big_endian)
-{
-    uint8_t b[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    size_t n = elements[kind].bytes;
-    for (size_t i = 0; i < n; i++) {
-        b[i] = big_endian ? p[n - 1 - i] : p[i];
-    }
-    uint64_t u = 0;
-    for (size_t i = n; i-- > 0;) {
-        u = (u << 8) | b[i];
-    }
-    switch ((ElementKind)kind) {
-    case EL_U8:
-        return (double)(uint8_t)u;
-    case EL_I8:
-        return (double)(int8_t)(uint8_t)u;
-    case EL_U16:
-        return (double)(uint16_t)u;
-    case EL_I16:
-        return (double)(int16_t)(uint16_t)u;
-    case EL_U32:
-        return (double)(uint32_t)u;
-    case EL_I32:
-        return (double)(int32_t)(uint32_t)u;
-    case EL_F32: {
-        uint32_t w = (uint32_t)u;
-        float f;
-        memcpy(&f, &w, sizeof f);
-        return (double)f;
-    }
-    case EL_F64: {
-        double d;
-        memcpy(&d, &u, sizeof d);
-        return d;
-    }
-    }
-    return (double)NAN;
-}
-
 /* Inflate exactly @p expected bytes from a zlib stream. */
 static bool inflate_exact(RertError *err,
                           const uint8_t *src,
@@ -550,8 +499,9 @@ static bool convert_elements(RertError *err,
                              const char *name)
 {
     for (size_t n = 0; n < count; n++) {
-        double v = element_value(src + n * h->element_bytes, h->element_type,
-                                 h->big_endian);
+        double v = vf_element_value(src + n * h->element_bytes,
+                                    (VfElementKind)h->element_type,
+                                    h->element_bytes, h->big_endian);
         if (!isfinite(v) || fabs(v) > 3.0e38) {
             return rert_error_set(err, RERT_ERR_PARSE,
                                   "%s: MetaImage value %zu is not a finite "

@@ -20,16 +20,15 @@
 #define NIFTI_TYPE_FLOAT32 16
 #define NIFTI_TYPE_FLOAT64 64
 
-typedef enum Kind { K_U8, K_I8, K_U16, K_I16, K_U32, K_I32, K_F32, K_F64 } Kind;
-
 /* The NIfTI-1 datatypes read (nifti1.h DT_*). */
 static const struct {
     size_t bytes;
-    Kind kind;
+    VfElementKind kind;
     int16_t code;
 } types[] = {
-    {1, K_U8, 2},   {2, K_I16, 4},  {4, K_I32, 8},   {4, K_F32, 16},
-    {8, K_F64, 64}, {1, K_I8, 256}, {2, K_U16, 512}, {4, K_U32, 768},
+    {1, VF_EL_U8, 2},    {2, VF_EL_I16, 4},   {4, VF_EL_I32, 8},
+    {4, VF_EL_F32, 16},  {8, VF_EL_F64, 64},  {1, VF_EL_I8, 256},
+    {2, VF_EL_U16, 512}, {4, VF_EL_U32, 768},
 };
 
 typedef struct Header {
@@ -72,42 +71,6 @@ static float get_f32(const uint8_t *p, bool be)
     float f;
     memcpy(&f, &u, sizeof f);
     return f;
-}
-
-/* One element of type @p t at @p p as a double. */
-static double get_value(const uint8_t *p, size_t t, bool be)
-{
-    size_t n = types[t].bytes;
-    uint64_t u = 0;
-    for (size_t i = 0; i < n; i++) {
-        u = (u << 8) | p[be ? i : n - 1 - i];
-    }
-    switch (types[t].kind) {
-    case K_U8:
-        return (double)(uint8_t)u;
-    case K_I8:
-        return (double)(int8_t)(uint8_t)u;
-    case K_U16:
-        return (double)(uint16_t)u;
-    case K_I16:
-        return (double)(int16_t)(uint16_t)u;
-    case K_U32:
-        return (double)(uint32_t)u;
-    case K_I32:
-        return (double)(int32_t)(uint32_t)u;
-    case K_F32: {
-        uint32_t w = (uint32_t)u;
-        float f;
-        memcpy(&f, &w, sizeof f);
-        return (double)f;
-    }
-    case K_F64: {
-        double d;
-        memcpy(&d, &u, sizeof d);
-        return d;
-    }
-    }
-    return (double)NAN;
 }
 
 bool vf_nifti_detect(const uint8_t *data, size_t size)
@@ -315,8 +278,9 @@ static bool nifti_values(RertError *err,
     }
     for (size_t c = 0; c < nc; c++) {
         for (size_t v = 0; v < voxels; v++) {
-            double x = get_value(src + (c * voxels + v) * bytes, h->type,
-                                 h->big_endian);
+            double x =
+                vf_element_value(src + (c * voxels + v) * bytes,
+                                 types[h->type].kind, bytes, h->big_endian);
             if (scaled) {
                 x = x * (double)h->slope + (double)h->inter;
             }

@@ -61,6 +61,25 @@ typedef struct VfImage {
     float *data; /* channels * voxels; rert_free() */
 } VfImage;
 
+/* Element types of MetaImage and NIfTI data. */
+typedef enum VfElementKind {
+    VF_EL_U8 = 0,
+    VF_EL_I8,
+    VF_EL_U16,
+    VF_EL_I16,
+    VF_EL_U32,
+    VF_EL_I32,
+    VF_EL_F32,
+    VF_EL_F64,
+} VfElementKind;
+
+/* The element of @p kind and @p bytes bytes at @p p (either byte order)
+ * as a double. vf_io.c. */
+double vf_element_value(const uint8_t *p,
+                        VfElementKind kind,
+                        size_t bytes,
+                        bool big_endian);
+
 /* Where a MetaImage's data is. */
 typedef struct VfMetaHeader {
     size_t dims[3];

@@ -1,6 +1,7 @@
 /* Vector field and scalar image files: format detection, loading (.nii,
  * .nii.gz, .mha, .mhd + data file) and writing; gzip (RFC 1952) through
  * zlib (docs/deformable.md "Files"). */
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 #define ZLIB_CONST
@@ -274,6 +275,43 @@ static bool decode_gzip(RertError *err,
     }
     rert_free(raw);
     return ok;
+}
+
+double vf_element_value(const uint8_t *p,
+                        VfElementKind kind,
+                        size_t bytes,
+                        bool big_endian)
+{
+    uint64_t u = 0;
+    for (size_t i = 0; i < bytes; i++) {
+        u = (u << 8) | p[big_endian ? i : bytes - 1 - i];
+    }
+    switch (kind) {
+    case VF_EL_U8:
+        return (double)(uint8_t)u;
+    case VF_EL_I8:
+        return (double)(int8_t)(uint8_t)u;
+    case VF_EL_U16:
+        return (double)(uint16_t)u;
+    case VF_EL_I16:
+        return (double)(int16_t)(uint16_t)u;
+    case VF_EL_U32:
+        return (double)(uint32_t)u;
+    case VF_EL_I32:
+        return (double)(int32_t)(uint32_t)u;
+    case VF_EL_F32: {
+        uint32_t w = (uint32_t)u;
+        float f;
+        memcpy(&f, &w, sizeof f);
+        return (double)f;
+    }
+    case VF_EL_F64: {
+        double d;
+        memcpy(&d, &u, sizeof d);
+        return d;
+    }
+    }
+    return (double)NAN;
 }
 
 /* Decode an image from whole-file bytes; MetaImage data must be LOCAL
