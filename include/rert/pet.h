@@ -168,7 +168,7 @@ typedef struct RertPetImage RertPetImage;
  * k = rescaled value x the factor of that slice's instance.
  * @param options NULL for defaults.
  * Errors: as rert_image_series_load() and rert_suv_compute() (the message
- * names the folder); INVALID_ARG when the series is not PT.
+ * names the folder); UNSUPPORTED when the series is not PT.
  * Ownership: new, rert_pet_image_destroy(). Threads: safe on distinct
  * objects.
  */

@@ -138,11 +138,12 @@ static bool course_fractions(RertError *err, Course *k)
     return true;
 }
 
+/* Whether @p s ends with @p suffix, ignoring ASCII case (".NII.GZ"). */
 static bool ends_with(const char *s, const char *suffix)
 {
     size_t n = strlen(s);
     size_t m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
+    return n >= m && assess_name_equal(s + n - m, suffix);
 }
 
 /* A LETd map (keV/um): a MetaImage (.mha/.mhd) or NIfTI-1 (.nii/.nii.gz)
@@ -193,7 +194,15 @@ static bool let_model(RertError *err, Course *k, bool weighted)
     }
     RertVolume *let = load_let(err, r->let_map);
     if (let == NULL) {
-        return false;
+        if (err == NULL) {
+            return false;
+        }
+        RertError inner = *err;
+        return rert_error_set(err, inner.code,
+                              "let_map (line %zu): %s (expected an "
+                              "RTDOSE-like DICOM grid, .mha, .mhd, .nii or "
+                              ".nii.gz)",
+                              r->line, inner.message);
     }
     k->let = rert_volume_resample(
         err, let, rert_volume_geometry(rert_dose_volume(k->dose)), NULL, 0.0f,

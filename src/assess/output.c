@@ -36,12 +36,13 @@ static bool write_text(RertError *err,
                                  sb->len);
 }
 
-/* A value read from a float grid printed without float artefacts: when
- * @p v is exactly a float, rounded to 7 significant digits (a float's own
- * precision); other doubles unchanged. */
+/* A dose or volume computed from float32 grids (dose samples, EQD2 maps,
+ * occupancies), printed at the float's own precision: 7 significant
+ * digits. Interpolating or summing float data in double adds digits, not
+ * precision. */
 static double fl(double v)
 {
-    if (!isfinite(v) || v == 0.0 || (double)(float)v != v) {
+    if (!isfinite(v) || v == 0.0) {
         return v;
     }
     double scale = pow(10.0, 6.0 - floor(log10(fabs(v))));
@@ -360,22 +361,22 @@ json_budgets(RertError *err, RertJsonWriter *w, const RertAssessment *a)
         (void)(rert_json_write_key_number(err, w, "alpha_beta_gy",
                                           b->constraint->alpha_beta_gy));
         (void)(rert_json_write_key_number(err, w, "prior_eqd2_gy",
-                                          b->prior_eqd2_gy));
+                                          fl(b->prior_eqd2_gy)));
         (void)(rert_json_write_key_number(err, w, "allowed_eqd2_gy",
-                                          b->result.allowed_eqd2_gy));
+                                          fl(b->result.allowed_eqd2_gy)));
         (void)(rert_json_write_key_number(err, w, "remaining_eqd2_gy",
-                                          b->result.remaining_eqd2_gy));
+                                          fl(b->result.remaining_eqd2_gy)));
         (void)(rert_json_write_key_bool(err, w, "has_budget",
                                         b->result.has_budget));
-        (void)(rert_json_write_key_number(err, w, "max_total_dose_gy",
-                                          b->result.max_dose.total_dose_gy));
+        (void)(rert_json_write_key_number(
+            err, w, "max_total_dose_gy", fl(b->result.max_dose.total_dose_gy)));
         (void)(rert_json_write_key_number(
             err, w, "max_dose_per_fraction_gy",
-            b->result.max_dose.dose_per_fraction_gy));
+            fl(b->result.max_dose.dose_per_fraction_gy)));
         if (b->has_band) {
             (void)rert_json_write_key_number(
                 err, w, "max_total_dose_gy_uncertainty_band",
-                b->band.max_dose.total_dose_gy);
+                fl(b->band.max_dose.total_dose_gy));
         }
         (void)(rert_json_object_end(err, w));
     }

@@ -185,7 +185,7 @@ static bool check_modality(RertError *err, const RertImageSeries *series)
     const char *modality = rert_image_series_meta(series)->modality;
     if (strcmp(modality, "PT") != 0) {
         return rert_error_set(
-            err, RERT_ERR_INVALID_ARG,
+            err, RERT_ERR_UNSUPPORTED,
             "series %s has Modality '%s', expected PT",
             rert_image_series_meta(series)->series_instance_uid, modality);
     }

@@ -262,6 +262,16 @@ def test_errors(work, rs):
     r = run("pet-contour", "--pet", pet, "--structures", rs, "--within", "GTV_MR",
             "--fraction-of-max", "0.4", "--suv", "2", "--name", "X", "-o", out)
     check(r.returncode == 2, "both thresholds: exit 2")
+    # a series of another modality is unsupported input: exit 4
+    ct = os.path.join(work, "not_pet")
+    write_pet(ct)
+    for name in os.listdir(ct):
+        ds = pydicom.dcmread(os.path.join(ct, name))
+        ds.Modality = "CT"
+        ds.save_as(os.path.join(ct, name))
+    r = run("suv", "--pet", ct)
+    check(r.returncode == 4 and "expected PT" in r.stderr,
+          "a CT series given as --pet: exit 4 naming the modality", r.stderr)
 
 
 def main():

@@ -202,6 +202,12 @@ def main():
         check(abs(cord_d003(out_nii) - ours) <= 0.05,
               "LETd from gzip NIfTI gives the same cord D0.03cc (%.3f vs %.3f Gy)"
               % (cord_d003(out_nii), ours))
+        with open(os.path.join(demo, "case/course2/let.txt"), "w") as f:
+            f.write("not a LET map\n")
+        _, r = run_case(demo, "proton_bad_let",
+                        "    rbe: {model: mcnamara2015, let_map: course2/let.txt}\n", (4,))
+        check("let_map (line" in r.stderr,
+              "an unreadable let_map names the key and its line", r.stderr.strip()[:300])
         _, r = run_case(demo, "proton_no_rbe", "", (2, 4))
         check("rbe" in r.stderr.lower() or "RBE" in r.stderr,
               "physical proton dose without RBE handling is refused", r.stderr.strip()[:200])
