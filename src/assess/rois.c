@@ -294,9 +294,11 @@ bool assess_recovery(RertError *err, RertAssessment *a)
                    rec->is_given && rec->convention == RERT_CASE_CONVENTION_B
                        ? "B (raise tolerance)"
                        : "A (discount prior dose)");
+    /* every prior course, voxel or paper-only (DVH entries): each one's
+     * dose is discounted by the r of its own interval */
     for (size_t i = 0; i < a->course_count; i++) {
         Course *k = &a->courses[i];
-        if (!k->is_planned && k->has_voxels && !course_recovery(err, a, k)) {
+        if (!k->is_planned && !course_recovery(err, a, k)) {
             rert_error_prefix(err, "recovery of course '%s'", k->spec->name);
             return false;
         }

@@ -245,6 +245,18 @@ def main():
         added = metric(out, "SpinalCord", "Dmax") - metric(auto, "SpinalCord", "Dmax")
         check(abs(added - 10.0) < 1e-3,
               "paper course adds EQD2(10 Gy/5 fx, a/b 2) = 10.000 Gy to the cord Dmax (%.4f)" % added)
+        # ... and its own interval's recovery discounts it (convention A)
+        with open(os.path.join(out, "report.json")) as f:
+            rep = json.load(f)
+        names = [c["name"] for c in rep["courses"]]
+        cord = [s for s in rep["structures"] if s["name"] == "SpinalCord"][0]
+        r_paper = cord["recovery_frac_per_course"][names.index("palliative 2024")]
+        col = "prior_recovery_discounted_eqd2_gy"
+        added_disc = metric(out, "SpinalCord", "Dmax", column=col) - \
+            metric(auto, "SpinalCord", "Dmax", column=col)
+        check(r_paper > 0 and abs(added_disc - (1 - r_paper) * 10.0) < 1e-3,
+              "paper course discounted by its own recovery r = %.2f: adds %.4f Gy"
+              % (r_paper, added_disc))
 
         # LQ-L
         text = base.replace("  default_gy: 3      # generic late-responding tissue [P]\n",
