@@ -70,32 +70,34 @@ def write_let(rd_path, out_path):
     return let
 
 
-def write_let_mha(let_ds, out_path):
-    """The same LETd grid as a MetaImage float volume."""
+def let_grid(let_ds):
+    """Origin (mm), spacing x, y, z (mm), dims x, y, z and float LETd
+    values of the RTDOSE-like LETd grid."""
     ipp = [float(v) for v in let_ds.ImagePositionPatient]
     dy, dx = (float(v) for v in let_ds.PixelSpacing)
     off = [float(v) for v in let_ds.GridFrameOffsetVector]
-    nz, ny, nx = int(let_ds.NumberOfFrames), int(let_ds.Rows), int(let_ds.Columns)
+    dims = (int(let_ds.Columns), int(let_ds.Rows), int(let_ds.NumberOfFrames))
     values = let_ds.pixel_array.astype(np.float64) * float(let_ds.DoseGridScaling)
+    return ipp, (dx, dy, off[1] - off[0]), dims, values.astype("<f4").tobytes()
+
+
+def write_let_mha(let_ds, out_path):
+    """The same LETd grid as a MetaImage float volume."""
+    ipp, (dx, dy, dz), (nx, ny, nz), data = let_grid(let_ds)
     header = ("ObjectType = Image\nNDims = 3\nBinaryData = True\nBinaryDataByteOrderMSB = False\n"
               "TransformMatrix = 1 0 0 0 1 0 0 0 1\nOffset = %r %r %r\nElementSpacing = %r %r %r\n"
               "DimSize = %d %d %d\nElementType = MET_FLOAT\nElementDataFile = LOCAL\n"
-              % (ipp[0], ipp[1], ipp[2], dx, dy, off[1] - off[0], nx, ny, nz))
+              % (ipp[0], ipp[1], ipp[2], dx, dy, dz, nx, ny, nz))
     with open(out_path, "wb") as f:
         f.write(header.encode("ascii"))
-        f.write(values.astype("<f4").tobytes())
+        f.write(data)
 
 
 def write_let_nifti_gz(let_ds, out_path):
     """The same LETd grid as a gzip NIfTI-1 float volume, written here
     (not by rert): NIfTI's sform is RAS, so patient x and y (LPS) are
     negated in the affine."""
-    ipp = [float(v) for v in let_ds.ImagePositionPatient]
-    dy, dx = (float(v) for v in let_ds.PixelSpacing)
-    off = [float(v) for v in let_ds.GridFrameOffsetVector]
-    dz = off[1] - off[0]
-    nz, ny, nx = int(let_ds.NumberOfFrames), int(let_ds.Rows), int(let_ds.Columns)
-    values = let_ds.pixel_array.astype(np.float64) * float(let_ds.DoseGridScaling)
+    ipp, (dx, dy, dz), (nx, ny, nz), data = let_grid(let_ds)
     hdr = bytearray(348)
     struct.pack_into("<i", hdr, 0, 348)
     struct.pack_into("<8h", hdr, 40, 3, nx, ny, nz, 1, 1, 1, 1)
@@ -110,7 +112,7 @@ def write_let_nifti_gz(let_ds, out_path):
     hdr[344:348] = b"n+1\0"
     with gzip.open(out_path, "wb") as f:
         f.write(bytes(hdr) + b"\0\0\0\0")
-        f.write(values.astype("<f4").tobytes())
+        f.write(data)
 
 
 def planned_as_proton(text, rbe_block):
